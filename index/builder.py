@@ -14,18 +14,24 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
 import numpy as np
 
+from .acronyms import build_table, count_name_phrases
 from .config import Settings
 from .corpus import DocumentFile, Skipped, list_documents, read_document
-from .embedding import Encoder, describe_model, load_encoder
+from .cues import cue_table
+from .embedding import Encoder, ModelIdentity, describe_model, load_encoder
 from .lexical import LexicalIndex, tokenize
 from .sentences import split_sentences
 from .store import (
+    ACRONYMS_FILE,
+    CUES_FILE,
+    DENSE_DIR,
     LEXICAL_DIR,
     MANIFEST_FILE,
     TEXT_FILE,
@@ -40,7 +46,7 @@ from .store import (
     record_files,
 )
 from .fsutil import write_atomic
-from .units import LEXICAL_LEVELS, chunker_config, level_token_lists
+from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, level_token_lists
 from .vectors import FaissStore
 
 EMBED_BATCH = 64
@@ -150,6 +156,21 @@ def _unchanged(manifest: Manifest, candidates: list[DocumentFile]) -> bool:
     return recorded == {c.path: (c.size, c.mtime_ns) for c in candidates} and len(recorded) == len(candidates)
 
 
+def corpus_changes(settings: Settings, manifest: Manifest) -> str:
+    """How the corpus differs from what the index was built from ("" when it does not), judged by
+    file names, sizes and modification times, without reading the documents."""
+    candidates, _ = list_documents(settings.corpus_dir, settings.extensions)
+    if _unchanged(manifest, candidates):
+        return ""
+    recorded = {d.path: (d.size, d.mtime_ns) for d in manifest.documents}
+    recorded.update({s["path"]: (s.get("size"), s.get("mtime_ns")) for s in manifest.skipped if "size" in s})
+    now = {c.path: (c.size, c.mtime_ns) for c in candidates}
+    added = len(set(now) - set(recorded))
+    removed = len(set(recorded) - set(now))
+    changed = sum(1 for p in set(now) & set(recorded) if now[p] != recorded[p])
+    return ", ".join(f"{n} {what}" for n, what in ((added, "added"), (changed, "changed"), (removed, "removed")) if n)
+
+
 def _summarise_unchanged(summary: RebuildSummary, manifest: Manifest) -> None:
     summary.up_to_date = True
     summary.documents = len(manifest.documents)
@@ -175,11 +196,11 @@ def _build(
     skipped_records: list[dict[str, object]] = [{"path": s.path, "reason": s.reason} for s in listing_skips]
     summary.skipped = list(listing_skips)
     unit_chunks: list[np.ndarray] = []
+    cue_chunks: list[np.ndarray] = []
     tokens: list[list[str]] = []
-    to_embed: list[tuple[int, int]] = []  # unit ranges of new or changed documents
-    reuse: list[tuple[int, int, int]] = []  # (new first unit, old first unit, count)
-    unit_count = 0
-    byte_offset = 0
+    phrase_counts: Counter[str] = Counter()
+    plan = _EmbeddingPlan()
+    unit_count = paragraph_count = byte_offset = 0
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
     progress.stage("reading", len(candidates))
@@ -188,46 +209,45 @@ def _build(
             result = read_document(candidate)
             progress.advance(1)
             if isinstance(result, Skipped):
-                summary.skipped.append(result)
-                skipped_records.append(
-                    {"path": result.path, "reason": result.reason, "size": candidate.size, "mtime_ns": candidate.mtime_ns}
-                )
+                _skip(summary, skipped_records, result, candidate)
                 continue
             sentences = split_sentences(result.text, max_chars=chunker_config()["max_sentence_chars"])
             if not sentences:
-                reason = "no sentences with words in it"
-                summary.skipped.append(Skipped(result.path, reason))
-                skipped_records.append(
-                    {"path": result.path, "reason": reason, "size": candidate.size, "mtime_ns": candidate.mtime_ns}
-                )
+                _skip(summary, skipped_records, Skipped(result.path, "no sentences with words in it"), candidate)
                 continue
             units, sentence_texts = _unit_rows(result.text, sentences, len(entries), byte_offset)
             encoded = result.text.encode("utf-8")
             text_out.write(encoded)
             tokens.extend(tokenize(t) for t in sentence_texts)
+            cue_chunks.append(cue_table(sentence_texts))
+            phrase_counts.update(count_name_phrases(result.text))
             unit_chunks.append(units)
+            paragraphs = len(set(units["paragraph"].tolist()))
+            entry = DocumentEntry(
+                path=result.path,
+                sha256=result.sha256,
+                size=result.size,
+                mtime_ns=result.mtime_ns,
+                chars=len(result.text),
+                byte_start=byte_offset,
+                byte_end=byte_offset + len(encoded),
+                first_unit=unit_count,
+                units=len(units),
+                first_paragraph=paragraph_count,
+                paragraphs=paragraphs,
+                indexed_at=now,
+            )
             old = reusable.get(result.sha256)
-            if old is not None and old.units == len(units):
-                reuse.append((unit_count, old.first_unit, len(units)))
+            if old is not None and old.units == entry.units and old.paragraphs == entry.paragraphs:
+                entry.indexed_at = old.indexed_at
+                plan.reuse.append((entry, old))
                 summary.reused += 1
             else:
-                to_embed.append((unit_count, unit_count + len(units)))
+                plan.embed.append(entry)
                 (summary.changed if result.path in old_paths else summary.added).append(result.path)
-            entries.append(
-                DocumentEntry(
-                    path=result.path,
-                    sha256=result.sha256,
-                    size=result.size,
-                    mtime_ns=result.mtime_ns,
-                    chars=len(result.text),
-                    byte_start=byte_offset,
-                    byte_end=byte_offset + len(encoded),
-                    first_unit=unit_count,
-                    units=len(units),
-                    indexed_at=old.indexed_at if old is not None else now,
-                )
-            )
+            entries.append(entry)
             unit_count += len(units)
+            paragraph_count += paragraphs
             byte_offset += len(encoded)
     summary.removed = sorted(set(old_paths) - {e.path for e in entries})
     if not entries:
@@ -239,15 +259,15 @@ def _build(
 
     units = np.concatenate(unit_chunks)
     np.save(temp / UNITS_FILE, units, allow_pickle=False)
-    identity, store = _embed(temp, settings, units, to_embed, reuse, previous, progress, encoder, summary)
-    store_files = store.save(temp)
-    (temp / "vectors.tmp.npy").unlink(missing_ok=True)
+    np.save(temp / CUES_FILE, np.concatenate(cue_chunks), allow_pickle=False)
+    write_atomic(temp / ACRONYMS_FILE, json.dumps(build_table([phrase_counts]), ensure_ascii=False).encode("utf-8"))
+    identity = _embed(temp, settings, units, entries, plan, previous, progress, encoder, summary)
+    del units
 
     progress.stage("lexical index", len(LEXICAL_LEVELS))
-    lexical_names = []
-    for level, token_lists in level_token_lists(units, tokens).items():
+    units = np.load(temp / UNITS_FILE, allow_pickle=False)
+    for level, token_lists in level_token_lists(units, tokens, [e.path for e in entries]).items():
         LexicalIndex.build(token_lists).save(temp / LEXICAL_DIR / level)
-        lexical_names.append(f"{LEXICAL_DIR}/{level}")
         progress.advance(1)
 
     manifest = Manifest(
@@ -258,9 +278,16 @@ def _build(
         skipped=skipped_records,  # type: ignore[arg-type]
         created=now,
     )
-    manifest.files = record_files(temp, [UNITS_FILE, TEXT_FILE, *store_files, *lexical_names])
+    manifest.files = record_files(temp, [UNITS_FILE, CUES_FILE, TEXT_FILE, ACRONYMS_FILE, DENSE_DIR, LEXICAL_DIR])
     write_atomic(temp / MANIFEST_FILE, manifest.to_json())
     return manifest
+
+
+def _skip(summary: RebuildSummary, records: list[dict[str, object]], skipped: Skipped, candidate: DocumentFile) -> None:
+    """Report a document that cannot be indexed; size and time are kept so an unchanged corpus is
+    recognised as such next time."""
+    summary.skipped.append(skipped)
+    records.append({"path": skipped.path, "reason": skipped.reason, "size": candidate.size, "mtime_ns": candidate.mtime_ns})
 
 
 def _unit_rows(
@@ -285,48 +312,84 @@ def _unit_rows(
     return units, texts
 
 
+@dataclass
+class _EmbeddingPlan:
+    """Which documents get new vectors and which copy theirs from the previous index."""
+
+    embed: list[DocumentEntry] = field(default_factory=list)
+    reuse: list[tuple[DocumentEntry, DocumentEntry]] = field(default_factory=list)  # (new, old)
+
+
+def _level_range(entry: DocumentEntry, level: str) -> tuple[int, int]:
+    """Rows of a document's vectors in a dense level's store."""
+    if level == "paragraphs":
+        return entry.first_paragraph, entry.first_paragraph + entry.paragraphs
+    return entry.first_unit, entry.first_unit + entry.units
+
+
 def _embed(
     temp: Path,
     settings: Settings,
     units: np.ndarray,
-    to_embed: list[tuple[int, int]],
-    reuse: list[tuple[int, int, int]],
+    entries: list[DocumentEntry],
+    plan: _EmbeddingPlan,
     previous: _Previous | None,
     progress: Progress,
     encoder: Encoder | None,
     summary: RebuildSummary,
-):
-    """Vectors for every unit: copied for unchanged documents, encoded in batches for the rest."""
-    from .embedding import ModelIdentity
-
-    pending = sum(hi - lo for lo, hi in to_embed)
-    if pending:
+) -> ModelIdentity:
+    """Vectors for every dense level: copied for unchanged documents, encoded in batches for the rest
+    and streamed into memory-mapped files, so memory stays bounded by the batch size."""
+    if plan.embed:
         encoder = encoder or load_encoder(settings)
         identity = encoder.identity
     else:
         identity = ModelIdentity(**previous.manifest.model)  # type: ignore[union-attr]
-    vectors = np.lib.format.open_memmap(
-        temp / "vectors.tmp.npy", mode="w+", dtype=np.float32, shape=(len(units), identity.dim)
-    )
-    if reuse:
-        old_store = FaissStore.load(previous.directory)  # type: ignore[union-attr]
-        for new_first, old_first, count in reuse:
-            vectors[new_first:new_first + count] = old_store.vectors(old_first, old_first + count)
-    if pending:
+    total_paragraphs = sum(e.paragraphs for e in entries)
+    sizes = {"sentences": len(units), "windows": len(units), "paragraphs": total_paragraphs}
+    memmaps = {
+        level: np.lib.format.open_memmap(
+            temp / f"{level}.tmp.npy", mode="w+", dtype=np.float32, shape=(sizes[level], identity.dim)
+        )
+        for level in DENSE_LEVELS
+    }
+    if plan.reuse:
+        for level in DENSE_LEVELS:
+            old_store = FaissStore.load(previous.directory / DENSE_DIR / level)  # type: ignore[union-attr]
+            for new, old in plan.reuse:
+                lo, hi = _level_range(new, level)
+                old_lo, old_hi = _level_range(old, level)
+                memmaps[level][lo:hi] = old_store.vectors(old_lo, old_hi)
+            del old_store
+    summary.embedded_units = sum(e.units for e in plan.embed)
+    if plan.embed:
         text = load_text(temp)
+        pending = sum(2 * e.units + e.paragraphs for e in plan.embed)
         progress.stage("embedding", pending)
-        for lo, hi in to_embed:
-            for batch_lo in range(lo, hi, EMBED_BATCH):
-                batch_hi = min(hi, batch_lo + EMBED_BATCH)
-                batch = [
-                    text[u["byte_start"]:u["byte_end"]].decode("utf-8") for u in units[batch_lo:batch_hi]
-                ]
-                vectors[batch_lo:batch_hi] = encoder.encode(batch, batch_size=EMBED_BATCH)  # type: ignore[union-attr]
-                progress.advance(batch_hi - batch_lo)
-    summary.embedded_units = pending
-    vectors.flush()
-    progress.stage("vector index", 1)
-    store = FaissStore.build(vectors)
-    progress.advance(1)
-    del vectors
-    return identity, store
+        for entry in plan.embed:
+            doc_text = text[entry.byte_start:entry.byte_end].decode("utf-8")
+            rows = units[entry.first_unit:entry.first_unit + entry.units]
+            texts = dense_texts(
+                doc_text, rows["start"].tolist(), rows["end"].tolist(), rows["paragraph"].tolist()
+            )
+            for level in DENSE_LEVELS:
+                lo, hi = _level_range(entry, level)
+                for batch_lo in range(0, hi - lo, EMBED_BATCH):
+                    batch = texts[level][batch_lo:batch_lo + EMBED_BATCH]
+                    memmaps[level][lo + batch_lo:lo + batch_lo + len(batch)] = encoder.encode(  # type: ignore[union-attr]
+                        batch, batch_size=EMBED_BATCH
+                    )
+                    progress.advance(len(batch))
+        del text
+    progress.stage("vector index", len(DENSE_LEVELS))
+    for level in DENSE_LEVELS:
+        memmaps[level].flush()
+        store = FaissStore.build(memmaps[level])
+        (temp / DENSE_DIR / level).mkdir(parents=True)
+        store.save(temp / DENSE_DIR / level)
+        del store
+        progress.advance(1)
+    memmaps.clear()
+    for level in DENSE_LEVELS:
+        (temp / f"{level}.tmp.npy").unlink(missing_ok=True)
+    return identity

@@ -99,6 +99,19 @@ class LexicalIndex:
         indptr = retriever.scores["indptr"]  # type: ignore[attr-defined]
         return int(indptr[term_id + 1] - indptr[term_id])
 
+    def postings(self, term: str) -> np.ndarray:
+        """The units containing `term`, sorted (empty when it is not in the index)."""
+        retriever = self._retriever
+        term_id = retriever.vocab_dict.get(term)  # type: ignore[attr-defined]
+        if term_id is None or term == "":
+            return np.zeros(0, dtype=np.int64)
+        indptr = retriever.scores["indptr"]  # type: ignore[attr-defined]
+        ids = np.asarray(retriever.scores["indices"][indptr[term_id]:indptr[term_id + 1]], dtype=np.int64)  # type: ignore[attr-defined]
+        return np.sort(ids)
+
+    def __contains__(self, term: str) -> bool:
+        return term != "" and term in self._retriever.vocab_dict  # type: ignore[attr-defined]
+
     def save(self, directory: Path) -> None:
         self._retriever.save(str(directory), allow_pickle=False)  # type: ignore[attr-defined]
 

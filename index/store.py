@@ -4,7 +4,8 @@ Layout of `INDEX_DIR`::
 
     CURRENT            name of the version folder being served (replaced with os.replace)
     .lock              held by a rebuild, so two never run at once
-    v-<time>-<id>/     one complete index: manifest.json, units.npy, text.bin, vectors.faiss, lexical/
+    v-<time>-<id>/     one complete index: manifest.json, units.npy, cues.npy, text.bin, acronyms.json,
+                       dense/<level>/ (FAISS), lexical/<level>/ (BM25)
     tmp-<id>/          a rebuild in progress (removed by the next rebuild if it was killed)
 
 A reader follows `CURRENT` to a complete folder; a rebuild writes a new folder and only then moves
@@ -34,7 +35,10 @@ FORMAT_VERSION = 1
 MANIFEST_FILE = "manifest.json"
 UNITS_FILE = "units.npy"
 TEXT_FILE = "text.bin"
+CUES_FILE = "cues.npy"
+ACRONYMS_FILE = "acronyms.json"
 LEXICAL_DIR = "lexical"
+DENSE_DIR = "dense"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 KEEP_VERSIONS = 2
@@ -64,6 +68,10 @@ class IndexMissing(IndexProblem):
     pass
 
 
+class IndexStale(IndexProblem):
+    """Built from an older state of the corpus: documents were added, changed or removed since."""
+
+
 class IndexIncompatible(IndexProblem):
     """Built by another model, dimension, format or sentence splitter."""
 
@@ -89,6 +97,8 @@ class DocumentEntry:
     byte_end: int
     first_unit: int
     units: int
+    first_paragraph: int
+    paragraphs: int
     indexed_at: str
 
 

@@ -7,17 +7,29 @@ unit table, so the builder and the retriever agree on them by construction.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-CHUNKER_VERSION = 1
+from .lexical import tokenize
+
+CHUNKER_VERSION = 2
 MAX_SENTENCE_CHARS = 500
 WINDOW_RADIUS = 1
-LEXICAL_LEVELS = ("sentences", "windows", "paragraphs", "documents")
+WIDE_WINDOW_RADIUS = 2
+LEXICAL_LEVELS = ("sentences", "windows", "wide_windows", "paragraphs", "documents")
+DENSE_LEVELS = ("sentences", "windows", "paragraphs")
+"""Each dense level is a vector store: sentences and windows are searched, paragraphs only compared."""
 
 
 def chunker_config() -> dict[str, int]:
     """Recorded in the manifest: an index split differently cannot reuse vectors."""
-    return {"version": CHUNKER_VERSION, "max_sentence_chars": MAX_SENTENCE_CHARS, "window_radius": WINDOW_RADIUS}
+    return {
+        "version": CHUNKER_VERSION,
+        "max_sentence_chars": MAX_SENTENCE_CHARS,
+        "window_radius": WINDOW_RADIUS,
+        "wide_window_radius": WIDE_WINDOW_RADIUS,
+    }
 
 
 def window_bounds(docs: np.ndarray, radius: int = WINDOW_RADIUS) -> tuple[np.ndarray, np.ndarray]:
@@ -36,28 +48,60 @@ def window_bounds(docs: np.ndarray, radius: int = WINDOW_RADIUS) -> tuple[np.nda
 
 
 def group_ids(units: np.ndarray, level: str) -> np.ndarray:
-    """For each unit, the row of its paragraph or document in that level's lexical index."""
+    """For each unit, the row of its paragraph or document in that level's index."""
     if level == "documents":
         keys = units["doc"].astype(np.int64)
     elif level == "paragraphs":
         keys = (units["doc"].astype(np.int64) << 32) | units["paragraph"].astype(np.int64)
     else:
         raise ValueError(level)
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
     change = np.r_[True, keys[1:] != keys[:-1]]
     return np.cumsum(change) - 1
 
 
-def level_token_lists(units: np.ndarray, tokens: list[list[str]]) -> dict[str, list[list[str]]]:
-    """The BM25 terms of every unit at every level, built from the sentences' terms."""
-    lo, hi = window_bounds(units["doc"])
-    levels: dict[str, list[list[str]]] = {
-        "sentences": tokens,
-        "windows": [sum(tokens[a:b + 1], []) for a, b in zip(lo.tolist(), hi.tolist())],
-    }
+def name_terms(path: str) -> list[str]:
+    """BM25 terms of a document's file name ("korea-herald-2021.txt" -> korea, herald, 2021)."""
+    stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
+    return tokenize(re.sub(r"[_\-./\\]+", " ", stem))
+
+
+def level_token_lists(
+    units: np.ndarray, tokens: list[list[str]], doc_names: list[str]
+) -> dict[str, list[list[str]]]:
+    """The BM25 terms of every unit at every level, built from the sentences' terms (a document also
+    gets its file name's terms: people ask for "the herald article")."""
+    levels: dict[str, list[list[str]]] = {"sentences": tokens}
+    for level, radius in (("windows", WINDOW_RADIUS), ("wide_windows", WIDE_WINDOW_RADIUS)):
+        lo, hi = window_bounds(units["doc"], radius)
+        levels[level] = [sum(tokens[a:b + 1], []) for a, b in zip(lo.tolist(), hi.tolist())]
     for level in ("paragraphs", "documents"):
         ids = group_ids(units, level)
         grouped: list[list[str]] = [[] for _ in range(int(ids[-1]) + 1 if len(ids) else 0)]
+        if level == "documents":
+            for doc_row, doc in enumerate(np.unique(units["doc"]).tolist()):
+                grouped[doc_row].extend(name_terms(doc_names[doc]))
         for unit, group in enumerate(ids.tolist()):
             grouped[group].extend(tokens[unit])
         levels[level] = grouped
     return levels
+
+
+def dense_texts(text: str, starts: list[int], ends: list[int], paragraphs: list[int]) -> dict[str, list[str]]:
+    """What each dense level embeds for one document: each sentence, each sentence with its neighbours
+    (as they stand in the text), and each paragraph's sentences joined by spaces."""
+    n = len(starts)
+    sentences = [text[a:b] for a, b in zip(starts, ends)]
+    windows = [
+        text[starts[max(i - WINDOW_RADIUS, 0)]:ends[min(i + WINDOW_RADIUS, n - 1)]] for i in range(n)
+    ]
+    paragraph_texts: list[str] = []
+    previous = None
+    for sentence, paragraph in zip(sentences, paragraphs):
+        if paragraph != previous:
+            paragraph_texts.append(sentence)
+            previous = paragraph
+        else:
+            paragraph_texts[-1] += " " + sentence
+    return {"sentences": sentences, "windows": windows, "paragraphs": paragraph_texts}

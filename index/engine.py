@@ -1,0 +1,127 @@
+"""The engine's front door: open once, answer many questions, rebuild without stopping.
+
+`Engine.open` loads the embedding model and the index once per process (seconds); `answer` then takes
+milliseconds and may be called from several threads. `rebuild` brings the index up to date with the
+corpus (atomically, incrementally) and swaps it in, while questions keep being answered from the old
+one until the new one is ready.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from .answer import Answer
+from .builder import Progress, RebuildSummary, corpus_changes, rebuild
+from .config import Settings
+from .embedding import Encoder, load_encoder
+from .loaded import open_index
+from .ranker import Ranker, RankerError, load_ranker
+from .search import Searcher
+from .store import IndexIncompatible, IndexProblem, IndexStale
+
+WARM_UP_QUESTION = "What do the documents say?"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One indexed document, for listings such as the bot's `/sources`."""
+
+    path: str
+    size: int
+    units: int
+    indexed_at: str
+
+
+class Engine:
+    """Documents in, verbatim quotes out. Create with `Engine.open`."""
+
+    def __init__(self, settings: Settings, encoder: Encoder, ranker: Ranker | None, searcher: Searcher) -> None:
+        self.settings = settings
+        self.encoder = encoder
+        self.ranker = ranker
+        self._searcher = searcher
+        self._rebuild_lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        auto_rebuild: bool = True,
+        progress: Progress | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> "Engine":
+        """Load the model and the index. With `auto_rebuild`, an index that is missing, built by another
+        model or splitter, or older than the corpus is rebuilt first (and `notify` is told why);
+        otherwise those raise `IndexProblem`."""
+        notify = notify or (lambda message: None)
+        encoder = load_encoder(settings)
+        try:
+            ranker: Ranker | None = load_ranker()
+        except RankerError as exc:
+            notify(f"{exc} Falling back to rank fusion.")
+            ranker = None
+        try:
+            index = open_index(settings)
+            changes = corpus_changes(settings, index.manifest)
+            problem: IndexProblem | None = None
+            if changes:
+                problem = IndexStale(f"The index in {settings.index_dir} is older than the corpus ({changes}).")
+        except IndexProblem as exc:
+            problem = exc
+        if problem is not None:
+            if not auto_rebuild:
+                raise problem
+            notify(f"{problem} Rebuilding the index now.")
+            rebuild(settings, full=isinstance(problem, IndexIncompatible), progress=progress, encoder=encoder)
+            index = open_index(settings)
+        return cls(settings, encoder, ranker, Searcher(index, encoder, ranker))
+
+    def answer(self, question: str, k: int | None = None) -> Answer:
+        """The quotes that answer `question`, best first (at most k), or an abstention."""
+        k = k or self.settings.top_k
+        cleaned = " ".join(question.replace("\x00", " ").split())
+        notes: list[str] = []
+        if not cleaned:
+            return Answer(question, False, [], notes=["The question is empty: type a question."])
+        limit = self.settings.max_question_chars
+        if len(cleaned) > limit:
+            cleaned = cleaned[:limit]
+            notes.append(f"The question was cut to its first {limit} characters.")
+        return self._searcher.answer(cleaned, k, show_closest=self.settings.show_closest, notes=notes)
+
+    def warm_up(self) -> None:
+        """Run one query so the first real question does not pay for lazy initialisation."""
+        self.answer(WARM_UP_QUESTION)
+
+    def sources(self) -> list[SourceInfo]:
+        return [
+            SourceInfo(d.path, d.size, d.units, d.indexed_at) for d in self._searcher.index.manifest.documents
+        ]
+
+    @property
+    def index_directory(self) -> str:
+        return str(self._searcher.index.directory)
+
+    def rebuild(self, *, full: bool = False, progress: Progress | None = None) -> RebuildSummary:
+        """Bring the index up to date and answer from it from now on; questions asked meanwhile are
+        answered from the previous version. Raises `RebuildBusy` if another rebuild holds the index."""
+        with self._rebuild_lock:
+            summary = rebuild(self.settings, full=full, progress=progress, encoder=self.encoder)
+            if not summary.up_to_date:
+                self._searcher = Searcher(open_index(self.settings), self.encoder, self.ranker)
+            return summary
+
+
+def with_paths(settings: Settings, corpus: str | None, index: str | None) -> Settings:
+    """Settings with the corpus and index folders given on a command line, if any."""
+    from pathlib import Path
+
+    changes = {}
+    if corpus:
+        changes["corpus_dir"] = Path(corpus).expanduser().resolve()
+    if index:
+        changes["index_dir"] = Path(index).expanduser().resolve()
+    return replace(settings, **changes) if changes else settings

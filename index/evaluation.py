@@ -1,0 +1,217 @@
+"""Evaluators: the engine's quality measured the way the project reports it.
+
+* Dev questions (JSON lines with verbatim gold evidence): a hit is a quote of at most 800 characters
+  covering at least half of a gold evidence span; evidence is located in the indexed documents by
+  searching its text, so the file names in the question file need not match the corpus.
+* SQuAD as open retrieval: every article becomes one document (paragraphs separated by blank lines);
+  a hit is a quote containing a gold answer (SQuAD's answer normalisation).
+
+Used by `scripts/evaluate.py` and `scripts/train_ranker.py`; nothing here is on the answering path.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import string
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .answer import Answer
+
+HIT_MAX_CHARS = 800
+HIT_MIN_COVER = 0.5
+
+
+@dataclass(frozen=True)
+class DevQuestion:
+    id: str
+    question: str
+    evidence: tuple[str, ...]
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.evidence)
+
+
+def read_dev_questions(path: Path) -> list[DevQuestion]:
+    questions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            questions.append(DevQuestion(str(raw.get("id", number)), raw["question"], tuple(raw.get("evidence") or ())))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a question record ({exc}); expected "
+                             '{"question": str, "evidence": [str, ...]}') from exc
+    return questions
+
+
+def locate(evidence: str, documents: dict[str, str]) -> list[tuple[str, int, int]]:
+    """Every place the evidence text occurs in the documents, as (doc, start, end)."""
+    spans = []
+    for doc, text in documents.items():
+        start = text.find(evidence)
+        while start >= 0:
+            spans.append((doc, start, start + len(evidence)))
+            start = text.find(evidence, start + 1)
+    return spans
+
+
+def covers(quote_doc: str, start: int, end: int, span: tuple[str, int, int]) -> bool:
+    doc, lo, hi = span
+    return quote_doc == doc and end - start <= HIT_MAX_CHARS and min(end, hi) - max(start, lo) >= HIT_MIN_COVER * (hi - lo)
+
+
+@dataclass
+class DevReport:
+    answerable: int = 0
+    unanswerable: int = 0
+    hit1: int = 0
+    hit3: int = 0
+    reciprocal_rank: float = 0.0
+    abstained: int = 0
+    refused: int = 0
+    quotes: int = 0
+    verbatim: int = 0
+    lengths: list[int] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+    missing_evidence: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        n = max(self.answerable, 1)
+        return [
+            f"answerable questions        {self.answerable}",
+            f"hit@1                       {self.hit1 / n:.3f}  ({self.hit1}/{self.answerable})",
+            f"hit@3                       {self.hit3 / n:.3f}  ({self.hit3}/{self.answerable})",
+            f"MRR                         {self.reciprocal_rank / n:.3f}",
+            f"unanswerable abstained      {self.abstained}/{self.unanswerable}",
+            f"answerable wrongly refused  {self.refused}/{self.answerable}",
+            f"verbatim quotes             {self.verbatim}/{self.quotes}"
+            f" ({self.verbatim / max(self.quotes, 1):.3f})",
+            f"median quote length         {statistics.median(self.lengths) if self.lengths else 0:.0f} characters",
+            f"not hit at 1                {' '.join(self.misses) or '-'}",
+        ]
+
+
+def evaluate_dev(
+    questions: list[DevQuestion], documents: dict[str, str], answer: Callable[[str], Answer]
+) -> DevReport:
+    """Score answers to the dev questions; `documents` maps corpus-relative paths to their text."""
+    report = DevReport()
+    for question in questions:
+        result = answer(question.question)
+        for quote in result.quotes:
+            report.quotes += 1
+            report.verbatim += documents.get(quote.doc, "")[quote.start:quote.end] == quote.text
+            report.lengths.append(len(quote.text))
+        if not question.answerable:
+            report.unanswerable += 1
+            report.abstained += not result.answered
+            continue
+        report.answerable += 1
+        spans = [s for ev in question.evidence for s in locate(ev, documents)]
+        if not spans:
+            report.missing_evidence.append(question.id)
+        if not result.answered:
+            report.refused += 1
+        hits = [any(covers(q.doc, q.start, q.end, s) for s in spans) for q in result.quotes[:3]]
+        report.hit1 += bool(hits[:1] and hits[0])
+        report.hit3 += any(hits)
+        report.reciprocal_rank += next((1 / (r + 1) for r, h in enumerate(hits) if h), 0.0)
+        if not (hits[:1] and hits[0]):
+            report.misses.append(question.id + ("@3" if any(hits) else ""))
+    return report
+
+
+@dataclass(frozen=True)
+class SquadQuestion:
+    id: str
+    question: str
+    doc: str
+    answers: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+
+
+def squad_documents(squad_json: Path) -> tuple[dict[str, str], list[SquadQuestion]]:
+    """SQuAD articles as documents (file name from the title) and their questions with gold spans
+    as character offsets into the document."""
+    data = json.loads(squad_json.read_text(encoding="utf-8"))
+    documents: dict[str, str] = {}
+    questions = []
+    for article in data["data"]:
+        name = re.sub(r"[^\w\-]+", "_", article["title"]).strip("_")[:100] + ".txt"
+        offset = 0
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                questions.append(SquadQuestion(
+                    qa["id"], qa["question"], name,
+                    tuple(a["text"] for a in qa["answers"]),
+                    tuple((offset + a["answer_start"], offset + a["answer_start"] + len(a["text"])) for a in qa["answers"]),
+                ))
+            offset += len(paragraph["context"]) + 2
+        documents[name] = "\n\n".join(p["context"] for p in article["paragraphs"])
+    return documents, questions
+
+
+def write_documents(documents: dict[str, str], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in documents.items():
+        path = folder / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
+def sample(items: list, size: int | None, seed: int = 0) -> list:
+    """A seeded sample in the original order (all items when size is None or too big)."""
+    if size is None or size >= len(items):
+        return list(items)
+    chosen = sorted(random.Random(seed).sample(range(len(items)), size))
+    return [items[i] for i in chosen]
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation or articles, single spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+@dataclass
+class SquadReport:
+    questions: int = 0
+    top1: int = 0
+    top5: int = 0
+    refused: int = 0
+    lengths: list[int] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        n = max(self.questions, 1)
+        return [
+            f"questions                   {self.questions}",
+            f"answer in top-1 quote       {self.top1 / n:.3f}",
+            f"answer in top-5 quotes      {self.top5 / n:.3f}",
+            f"refused (abstained)         {self.refused}",
+            f"median top quote length     {statistics.median(self.lengths) if self.lengths else 0:.0f} characters",
+        ]
+
+
+def evaluate_squad(questions: Iterable[SquadQuestion], answer: Callable[[str], Answer]) -> SquadReport:
+    """Quotes are judged whether the engine abstained or not (closest passage when it did)."""
+    report = SquadReport()
+    for question in questions:
+        result = answer(question.question)
+        quotes = result.quotes or ([result.closest] if result.closest else [])
+        gold = [normalize_answer(a) for a in question.answers]
+        hits = [any(g in normalize_answer(q.text) for g in gold) for q in quotes[:5]]
+        report.questions += 1
+        report.top1 += bool(hits[:1] and hits[0])
+        report.top5 += any(hits)
+        report.refused += not result.answered
+        if quotes:
+            report.lengths.append(len(quotes[0].text))
+    return report

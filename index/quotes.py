@@ -1,0 +1,104 @@
+"""Turning ranked sentences into quotes: widen each answering sentence with its neighbours while the
+quote stays short, and never show the same text twice.
+
+A sentence alone often lacks its subject ("..., he said.") or its continuation, so the best sentence
+grows towards whichever neighbour the ranker scored higher, while the quote stays within
+`QUOTE_TARGET_CHARS` (the first step may reach `QUOTE_MAX_CHARS`). Headings are never added as
+context. Sentences whose content words mostly repeat a sentence already quoted are skipped: the same
+paragraph pasted twice in a document yields one quote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .answer import Quote
+from .lexical import content_words
+from .loaded import LoadedIndex
+
+QUOTE_TARGET_CHARS = 400
+QUOTE_MAX_CHARS = 800
+DUPLICATE_OVERLAP = 0.8
+"""Share of the smaller sentence's content words that makes two sentences the same text."""
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    """A run of sentences `first..last` of one document, quoted for the sentence `focus`."""
+
+    first: int
+    last: int
+    focus: int
+    score: float
+
+
+def choose_spans(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray, k: int) -> list[QuoteSpan]:
+    """Up to k non-overlapping, non-duplicate quote spans, best first."""
+    score_of = dict(zip(ids.tolist(), scores.tolist()))
+    used: set[int] = set()
+    seen: list[frozenset[str]] = []
+    spans: list[QuoteSpan] = []
+    for position in np.argsort(-scores, kind="stable").tolist():
+        unit = int(ids[position])
+        if unit in used:
+            continue
+        words = frozenset(content_words(index.sentence(unit)))
+        if any(_duplicates(words, other) for other in seen):
+            continue
+        first, last = _widen(index, unit, score_of, used)
+        used.update(range(first, last + 1))
+        seen.extend(frozenset(content_words(index.sentence(u))) for u in range(first, last + 1))
+        spans.append(QuoteSpan(first, last, unit, float(score_of[unit])))
+        if len(spans) >= k:
+            break
+    return spans
+
+
+def _duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
+    return len(a & b) >= DUPLICATE_OVERLAP * max(1, min(len(a), len(b)))
+
+
+def _quote_chars(index: LoadedIndex, first: int, last: int) -> int:
+    return int(index.units["end"][last] - index.units["start"][first])
+
+
+def _widen(index: LoadedIndex, unit: int, score_of: dict[int, float], used: set[int]) -> tuple[int, int]:
+    first = last = unit
+    heading = index.cues["heading"]
+    while True:
+        options = []
+        if index.same_doc_before[first] and first - 1 not in used and not heading[first - 1]:
+            options.append((score_of.get(first - 1, -1e9), first - 1, last))
+        if index.same_doc_after[last] and last + 1 not in used and not heading[last + 1]:
+            options.append((score_of.get(last + 1, -1e9), first, last + 1))
+        if not options:
+            break
+        _, new_first, new_last = max(options)
+        length = _quote_chars(index, new_first, new_last)
+        first_step = first == last == unit
+        if length > QUOTE_TARGET_CHARS and not (first_step and length <= QUOTE_MAX_CHARS):
+            break
+        first, last = new_first, new_last
+    if _quote_chars(index, first, last) > QUOTE_MAX_CHARS:
+        first = last = unit
+    return first, last
+
+
+def to_quote(index: LoadedIndex, span: QuoteSpan, score: float) -> Quote:
+    """The verbatim quote for a span: text is exactly document[start:end]."""
+    units = index.units
+    first, last, focus = units[span.first], units[span.last], units[span.focus]
+    text = index.span_text(span.first, span.last)
+    focus_start = int(focus["start"] - first["start"])
+    return Quote(
+        doc=index.doc_names[int(first["doc"])],
+        start=int(first["start"]),
+        end=int(last["end"]),
+        text=text,
+        score=score,
+        line=int(first["line"]),
+        paragraph=int(first["paragraph"]) + 1,
+        focus=(focus_start, focus_start + int(focus["end"] - focus["start"])),
+    )

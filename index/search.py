@@ -1,0 +1,88 @@
+"""Answering one question from one loaded index: retrieve, rank, quote, or abstain."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .answer import Answer, Quote
+from .embedding import Encoder
+from .features import FEATURE_NAMES, SOURCE_PENALTY, QueryPlan, candidate_features, plan_query
+from .lexical import tokenize
+from .loaded import LoadedIndex
+from .quotes import choose_spans, to_quote
+from .ranker import Ranker
+
+RRF_K = 60
+FUSED_RETRIEVERS = ("rr_dense_sentence", "rr_dense_window", "rr_bm25_sentence", "rr_bm25_window")
+
+
+def fusion_scores(features: np.ndarray) -> np.ndarray:
+    """Reciprocal rank fusion of the four retrievers: the ranker's fallback when no model is shipped."""
+    total = np.zeros(len(features))
+    for name in FUSED_RETRIEVERS:
+        reciprocal = features[:, FEATURE_NAMES.index(name)].astype(np.float64)
+        rank = 1.0 / np.maximum(reciprocal, 1e-9) - 1.0
+        total += 1.0 / (RRF_K + rank)
+    return total
+
+
+class Searcher:
+    """Answers questions from one index version. Read-only after construction, so threads may share it."""
+
+    def __init__(self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.ranker = ranker
+        meta = ranker.meta if ranker is not None else {}
+        self.abstain_below = float(meta.get("abstain_below", -math.inf))
+        self.check_answer_type = bool(meta.get("check_answer_type", False))
+
+    def answer(self, question: str, k: int, show_closest: bool = True, notes: list[str] | None = None) -> Answer:
+        plan = plan_query(self.index, question)
+        query_vector = self.encoder.encode([plan.text], batch_size=1)[0]
+        candidates = candidate_features(self.index, plan, query_vector)
+        if self.ranker is not None:
+            raw = self.ranker.score(candidates.features)
+        else:
+            raw = fusion_scores(candidates.features)
+        raw = raw - SOURCE_PENALTY * candidates.violates_source
+        spans = choose_spans(self.index, candidates.ids, raw, k)
+        quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
+        notes = list(notes or [])
+        reason = self.abstention_reason(plan, quotes, spans[0].score if spans else -math.inf)
+        if reason is None:
+            return Answer(question, True, quotes, notes=notes)
+        notes.append(reason)
+        closest = quotes[0] if quotes and show_closest else None
+        return Answer(question, False, [], closest=closest, notes=notes)
+
+    def confidence(self, raw: float) -> float:
+        """A 0..1 score; 0.5 is the abstention threshold."""
+        threshold = self.abstain_below if math.isfinite(self.abstain_below) else 0.0
+        return 1.0 / (1.0 + math.exp(-(raw - threshold)))
+
+    def abstention_reason(self, plan: QueryPlan, quotes: list[Quote], best: float) -> str | None:
+        """Why the documents do not answer, or None when they do."""
+        if not quotes:
+            return "Nothing in the documents matches the question."
+        if plan.unknown_source_terms:
+            names = ", ".join(
+                w for w in plan.analysis.source_words if set(tokenize(w)) & plan.unknown_source_terms
+            )
+            return f"The documents never mention {names}."
+        if best < self.abstain_below:
+            return "No passage matches the question closely enough."
+        if self.check_answer_type and not _offers_type(self.index, plan, quotes[0]):
+            return f"No passage gives the {plan.analysis.answer_type} the question asks for."
+        return None
+
+
+def _offers_type(index: LoadedIndex, plan: QueryPlan, quote: Quote) -> bool:
+    """Whether the best quote holds a number or a date when the question asks for one."""
+    from .question import satisfies_type
+
+    if plan.analysis.answer_type not in ("number", "date"):
+        return True
+    return satisfies_type(plan.analysis.answer_type, quote.text)

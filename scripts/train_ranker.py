@@ -1,0 +1,207 @@
+"""Train the answer ranker (`index/ranker.json`) on SQuAD training questions.
+
+    python scripts/train_ranker.py /path/to/train-first44-v1.1.json
+
+Each SQuAD article becomes a document; the engine indexes them exactly as it indexes any corpus, and
+every question's candidates get the engine's own features (`index/features.py`), labelled by whether
+the sentence contains a gold answer. A LambdaRank gradient-boosted ensemble (LightGBM, a training-only
+dependency: `pip install -r requirements-train.txt`) is fitted on them and exported as plain arrays.
+Copies of the questions with 40% of their content words dropped and lower-cased teach the ranker
+chat-style questions. The abstention threshold is calibrated on held-out articles (2-fold by article):
+the ranker score of their best candidate when their own article is present (answerable) and when its
+candidates are removed (unanswerable). Never run on the benchmarks: they measure what this learns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from index.config import Settings, settings_from_env  # noqa: E402
+from index.embedding import load_encoder  # noqa: E402
+from index.evaluation import SquadQuestion, squad_documents, write_documents  # noqa: E402
+from index.features import FEATURE_NAMES, SOURCE_PENALTY, candidate_features, plan_query  # noqa: E402
+from index.lexical import content_words  # noqa: E402
+from index.loaded import LoadedIndex, open_index  # noqa: E402
+from index.builder import rebuild  # noqa: E402
+from index.ranker import RANKER_FILE, TreeEnsemble  # noqa: E402
+
+PARAMS = {
+    "objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50,
+    "verbose": -1, "num_threads": 2, "seed": 0, "deterministic": True,
+}
+ROUNDS = 300
+MAX_REFUSED = 0.03
+"""Highest share of held-out answerable questions the abstention threshold may refuse."""
+
+
+def degrade(question: str, rng: random.Random, drop: float = 0.4) -> str:
+    """A chat-like copy: ~40% of content words dropped (at least one), lower-cased."""
+    words = question.split()
+    meaning = set(content_words(question))
+    keep = [w for w in words if not (set(content_words(w)) & meaning) or rng.random() > drop]
+    if len(keep) == len(words) and len(words) > 3:
+        informative = [i for i, w in enumerate(words) if set(content_words(w)) & meaning]
+        if informative:
+            skip = rng.choice(informative)
+            keep = [w for i, w in enumerate(words) if i != skip]
+    return " ".join(keep).lower()
+
+
+@dataclasses.dataclass
+class Group:
+    question: SquadQuestion
+    ids: np.ndarray
+    features: np.ndarray
+    violates: np.ndarray
+    labels: np.ndarray
+    docs: np.ndarray
+
+
+def collect(index: LoadedIndex, encoder, questions: list[SquadQuestion], texts: list[str]) -> list[Group]:
+    plans = [plan_query(index, t) for t in texts]
+    vectors = encoder.encode([p.text for p in plans], batch_size=128)
+    doc_number = {name: i for i, name in enumerate(index.doc_names)}
+    groups = []
+    for k, (question, plan) in enumerate(zip(questions, plans)):
+        cands = candidate_features(index, plan, vectors[k])
+        docs = index.doc_of[cands.ids]
+        starts, ends = index.units["start"][cands.ids], index.units["end"][cands.ids]
+        gold_doc = doc_number.get(question.doc, -1)
+        labels = np.zeros(len(cands.ids))
+        for a, b in question.spans:
+            labels = np.maximum(labels, (docs == gold_doc) & (starts <= a) & (ends >= b))
+        groups.append(Group(question, cands.ids, cands.features, cands.violates_source, labels, docs))
+        if (k + 1) % 1000 == 0:
+            print(f"  features for {k + 1}/{len(questions)} questions", flush=True)
+    return groups
+
+
+def fit(groups: list[Group]):
+    import lightgbm as lgb
+
+    useful = [g for g in groups if g.labels.sum() > 0]
+    data = lgb.Dataset(
+        np.concatenate([g.features for g in useful]), np.concatenate([g.labels for g in useful]),
+        group=[len(g.ids) for g in useful], feature_name=[n for n in FEATURE_NAMES], free_raw_data=False,
+    )
+    return lgb.train(PARAMS, data, num_boost_round=ROUNDS)
+
+
+def export(booster) -> TreeEnsemble:
+    """LightGBM's JSON dump as flat node arrays (leaves as negative ids) for `TreeEnsemble`."""
+    dump = booster.dump_model()
+    feature, threshold, left, right, default_left, leaf_value, roots = [], [], [], [], [], [], []
+    depth = 0
+
+    def walk(node: dict, level: int) -> int:
+        nonlocal depth
+        depth = max(depth, level)
+        if "leaf_value" in node:
+            leaf_value.append(node["leaf_value"])
+            return -len(leaf_value)
+        if node.get("decision_type", "<=") != "<=":
+            raise ValueError(f"unsupported split {node.get('decision_type')}")
+        me = len(feature)
+        feature.append(node["split_feature"])
+        threshold.append(node["threshold"])
+        default_left.append(bool(node.get("default_left", True)))
+        left.append(0)
+        right.append(0)
+        left[me] = walk(node["left_child"], level + 1)
+        right[me] = walk(node["right_child"], level + 1)
+        return me
+
+    for tree in dump["tree_info"]:
+        roots.append(walk(tree["tree_structure"], 0))
+    return TreeEnsemble(
+        feature_names=tuple(FEATURE_NAMES), roots=np.array(roots, dtype=np.int64),
+        feature=np.array(feature, dtype=np.int64), threshold=np.array(threshold, dtype=np.float64),
+        left=np.array(left, dtype=np.int64), right=np.array(right, dtype=np.int64),
+        default_left=np.array(default_left, dtype=bool), leaf_value=np.array(leaf_value, dtype=np.float64),
+        depth=depth,
+    )
+
+
+def held_out_scores(groups: list[Group], booster) -> tuple[np.ndarray, np.ndarray]:
+    """Best penalised score per question with its article (answerable) and without it (unanswerable)."""
+    present, absent = [], []
+    for g in groups:
+        scores = booster.predict(g.features) - SOURCE_PENALTY * g.violates
+        gold_doc = g.docs[g.labels > 0]
+        if g.labels.sum() > 0:
+            present.append(scores.max())
+            own = np.isin(g.docs, gold_doc)
+            if (~own).any():
+                absent.append(scores[~own].max())
+    return np.array(present), np.array(absent)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("squad", type=Path, help="SQuAD v1.1 training JSON (not a benchmark file)")
+    parser.add_argument("--work", type=Path, default=Path("var/train"), help="folder for the corpus and index")
+    parser.add_argument("--out", type=Path, default=RANKER_FILE)
+    parser.add_argument("--sample", type=int, default=None, help="use this many questions (default all)")
+    args = parser.parse_args()
+    started = time.monotonic()
+    settings: Settings = settings_from_env()
+    documents, questions = squad_documents(args.squad)
+    write_documents(documents, args.work / "corpus")
+    settings = dataclasses.replace(settings, corpus_dir=args.work / "corpus", index_dir=args.work / "index")
+    encoder = load_encoder(settings)
+    print(f"indexing {len(documents)} articles", flush=True)
+    rebuild(settings, encoder=encoder)
+    index = open_index(settings)
+    rng = random.Random(1)
+    if args.sample:
+        questions = rng.sample(questions, min(args.sample, len(questions)))
+    print(f"features for {len(questions)} questions and their degraded copies", flush=True)
+    plain = collect(index, encoder, questions, [q.question for q in questions])
+    degraded = collect(index, encoder, questions, [degrade(q.question, rng) for q in questions])
+
+    # Calibration: two folds by article, each scored by a model that never saw it.
+    articles = sorted(documents)
+    random.Random(2).shuffle(articles)
+    fold_of = {name: i % 2 for i, name in enumerate(articles)}
+    present, absent = [], []
+    for fold in (0, 1):
+        train = [g for g in plain + degraded if fold_of[g.question.doc] != fold]
+        test = [g for g in plain if fold_of[g.question.doc] == fold]
+        p, a = held_out_scores(test, fit(train))
+        present.append(p)
+        absent.append(a)
+    present_all, absent_all = np.concatenate(present), np.concatenate(absent)
+    threshold = float(np.quantile(present_all, MAX_REFUSED))
+    print(f"held-out: answerable refused {np.mean(present_all < threshold):.3f}, "
+          f"unanswerable abstained {np.mean(absent_all < threshold):.3f} at threshold {threshold:.3f}")
+
+    booster = fit(plain + degraded)
+    trees = export(booster)
+    check = np.concatenate([g.features for g in plain[:200]])
+    gap = float(np.abs(trees.score(check) - booster.predict(check)).max())
+    if gap > 1e-6:
+        raise SystemExit(f"exported ranker disagrees with LightGBM by {gap}")
+    meta = {
+        "trained_on": args.squad.name, "questions": len(questions), "rounds": ROUNDS, "params": PARAMS,
+        "abstain_below": threshold, "max_refused": MAX_REFUSED,
+        "held_out_answerable_refused": float(np.mean(present_all < threshold)),
+        "held_out_unanswerable_abstained": float(np.mean(absent_all < threshold)),
+        "check_answer_type": False,
+    }
+    args.out.write_text(json.dumps({"meta": meta, "trees": trees.to_json()}), encoding="utf-8")
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
