@@ -52,12 +52,13 @@ class Engine:
         auto_rebuild: bool = True,
         progress: Progress | None = None,
         notify: Callable[[str], None] | None = None,
+        encoder: Encoder | None = None,
     ) -> "Engine":
         """Load the model and the index. With `auto_rebuild`, an index that is missing, built by another
         model or splitter, or older than the corpus is rebuilt first (and `notify` is told why);
         otherwise those raise `IndexProblem`."""
         notify = notify or (lambda message: None)
-        encoder = load_encoder(settings)
+        encoder = encoder or load_encoder(settings)
         try:
             ranker: Ranker | None = load_ranker()
         except RankerError as exc:
@@ -79,8 +80,9 @@ class Engine:
             index = open_index(settings)
         return cls(settings, encoder, ranker, Searcher(index, encoder, ranker))
 
-    def answer(self, question: str, k: int | None = None) -> Answer:
-        """The quotes that answer `question`, best first (at most k), or an abstention."""
+    def answer(self, question: str, k: int | None = None, *, abstain: bool = True) -> Answer:
+        """The quotes that answer `question`, best first (at most k), or an abstention (unless
+        `abstain` is false: benchmarks measure retrieval on its own)."""
         k = k or self.settings.top_k
         cleaned = " ".join(question.replace("\x00", " ").split())
         notes: list[str] = []
@@ -90,7 +92,9 @@ class Engine:
         if len(cleaned) > limit:
             cleaned = cleaned[:limit]
             notes.append(f"The question was cut to its first {limit} characters.")
-        return self._searcher.answer(cleaned, k, show_closest=self.settings.show_closest, notes=notes)
+        return self._searcher.answer(
+            cleaned, k, show_closest=self.settings.show_closest, notes=notes, abstain=abstain
+        )
 
     def warm_up(self) -> None:
         """Run one query so the first real question does not pay for lazy initialisation."""

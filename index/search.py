@@ -39,7 +39,9 @@ class Searcher:
         self.abstain_below = float(meta.get("abstain_below", -math.inf))
         self.check_answer_type = bool(meta.get("check_answer_type", False))
 
-    def answer(self, question: str, k: int, show_closest: bool = True, notes: list[str] | None = None) -> Answer:
+    def answer(
+        self, question: str, k: int, show_closest: bool = True, notes: list[str] | None = None, abstain: bool = True
+    ) -> Answer:
         plan = plan_query(self.index, question)
         query_vector = self.encoder.encode([plan.text], batch_size=1)[0]
         candidates = candidate_features(self.index, plan, query_vector)
@@ -52,7 +54,7 @@ class Searcher:
         quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
         notes = list(notes or [])
         reason = self.abstention_reason(plan, quotes, spans[0].score if spans else -math.inf)
-        if reason is None:
+        if reason is None or (not abstain and quotes):
             return Answer(question, True, quotes, notes=notes)
         notes.append(reason)
         closest = quotes[0] if quotes and show_closest else None

@@ -1,0 +1,104 @@
+"""The command-line front-end: ask the documents a question from a terminal.
+
+    python -m bot.cli "what did Abrams warn?"      readable answer
+    python -m bot.cli --json "what did Abrams warn?" one JSON object
+    python -m bot.cli --json - < questions.txt      one JSON object per input line
+    python -m bot.cli                               interactive prompt (the model loads once)
+
+Exit status: 0 answered or abstained, 2 for an empty question or bad options, 1 when the index or
+model cannot be used (the message says which setting or command to fix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.cli", description="Answer a question with verbatim quotes from the documents."
+    )
+    parser.add_argument("question", nargs="*", help='the question; "-" reads one question per line from stdin')
+    parser.add_argument("--json", action="store_true", help="print one JSON object per question")
+    parser.add_argument("--k", type=int, default=None, help="at most this many quotes (default TOP_K, 3)")
+    parser.add_argument("--corpus", metavar="DIR", help="folder of documents (default CORPUS_DIR)")
+    parser.add_argument("--index", metavar="DIR", help="index folder (default INDEX_DIR)")
+    parser.add_argument(
+        "--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or stale index"
+    )
+    args = parser.parse_args(argv)
+    if args.k is not None and not 1 <= args.k <= 20:
+        parser.error("--k must be between 1 and 20")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    question = " ".join(args.question)
+    one_shot = bool(args.question) and question != "-"
+    if one_shot and not question.strip():
+        print("The question is empty: ask something, e.g. python -m bot.cli \"what did Abrams warn?\"", file=sys.stderr)
+        return EXIT_USAGE
+
+    from index import SettingError, settings_from_env
+    from index.engine import Engine, with_paths
+    from index.store import IndexProblem, RebuildBusy
+
+    from .progress import TerminalProgress
+
+    try:
+        settings = with_paths(settings_from_env(), args.corpus, args.index)
+        progress = TerminalProgress()
+        engine = Engine.open(
+            settings, auto_rebuild=not args.no_rebuild, progress=progress,
+            notify=lambda message: print(message, file=sys.stderr, flush=True),
+        )
+        progress.close()
+    except (SettingError, IndexProblem, RebuildBusy) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # model and corpus errors carry their own advice
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+    if one_shot:
+        emit(engine, question, args, sys.stdout)
+        return EXIT_OK
+    if question == "-":
+        for line in sys.stdin:
+            emit(engine, line.rstrip("\n"), args, sys.stdout)
+        return EXIT_OK
+    return interactive(engine, args)
+
+
+def emit(engine, question: str, args: argparse.Namespace, out: TextIO) -> None:
+    from .render import render_answer
+
+    answer = engine.answer(question, k=args.k)
+    if args.json:
+        out.write(json.dumps(answer.as_json(), ensure_ascii=False) + "\n")
+    else:
+        out.write(render_answer(answer, ansi=out.isatty()) + "\n")
+    out.flush()
+
+
+def interactive(engine, args: argparse.Namespace) -> int:
+    print("Ask a question about the documents (empty line or Ctrl-D to quit).", file=sys.stderr)
+    while True:
+        try:
+            question = input("? ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            return EXIT_OK
+        if not question.strip():
+            return EXIT_OK
+        emit(engine, question, args, sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""Measure answer quality: the dev questions, or SQuAD v1.1 as an open-retrieval benchmark.
+
+    python scripts/evaluate.py tests/data/dev_questions.jsonl [--corpus DIR] [--index DIR]
+    python scripts/evaluate.py --squad PATH/dev-v1.1.json [--sample 1000] [--seed 0]
+
+Dev set: hit@1, hit@3, MRR (a hit is a quote of at most 800 characters covering at least half of a gold
+evidence span), unanswerable questions abstained, answerable questions wrongly refused, share of
+verbatim quotes, median quote length. SQuAD: every article is written as a document (paragraphs
+separated by blank lines) and indexed under --work; the share of sampled questions whose top-1 and
+top-5 quotes contain a gold answer is printed (retrieval with abstention off; refusals counted apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Measure answer quality on dev questions or SQuAD.")
+    parser.add_argument("questions", nargs="?", type=Path, help="dev questions, JSON lines")
+    parser.add_argument("--squad", type=Path, metavar="PATH", help="SQuAD v1.1 JSON (e.g. dev-v1.1.json)")
+    parser.add_argument("--sample", type=int, default=1000, help="SQuAD questions to sample (default 1000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work", type=Path, default=Path("var/squad"), help="SQuAD corpus and index folder")
+    parser.add_argument("--corpus", metavar="DIR")
+    parser.add_argument("--index", metavar="DIR")
+    args = parser.parse_args(argv)
+    if (args.questions is None) == (args.squad is None):
+        parser.error("give a questions file or --squad PATH (one of them)")
+
+    from bot.progress import TerminalProgress
+    from index import settings_from_env
+    from index.corpus import list_documents, read_document
+    from index.engine import Engine, with_paths
+    from index.evaluation import evaluate_dev, evaluate_squad, read_dev_questions, sample, squad_documents, write_documents
+
+    print("$ python scripts/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    settings = with_paths(settings_from_env(), args.corpus, args.index)
+    if args.squad:
+        documents, questions = squad_documents(args.squad)
+        write_documents(documents, args.work / "corpus")
+        settings = dataclasses.replace(settings, corpus_dir=(args.work / "corpus").resolve(),
+                                       index_dir=(args.work / "index").resolve())
+    started = time.monotonic()
+    engine = Engine.open(settings, progress=TerminalProgress(), notify=lambda m: print(m, file=sys.stderr))
+    print(f"engine ready in {time.monotonic() - started:.1f} s (index {engine.index_directory})")
+
+    timings: list[float] = []
+
+    def timed(answer):
+        def run(question: str):
+            t = time.perf_counter()
+            result = answer(question)
+            timings.append(time.perf_counter() - t)
+            return result
+        return run
+
+    if args.squad:
+        chosen = sample(questions, args.sample, args.seed)
+        report = evaluate_squad(chosen, timed(lambda q: engine.answer(q, k=5, abstain=False)))
+        refused = sum(not engine.answer(q.question, k=1).answered for q in chosen)
+        lines = report.lines() + [f"would abstain (default)     {refused}/{len(chosen)}"]
+    else:
+        questions = read_dev_questions(args.questions)
+        candidates, _ = list_documents(settings.corpus_dir, settings.extensions)
+        documents = {}
+        for candidate in candidates:
+            doc = read_document(candidate)
+            if hasattr(doc, "text"):
+                documents[doc.path] = doc.text
+        report = evaluate_dev(questions, documents, timed(lambda q: engine.answer(q, k=3)))
+        lines = report.lines()
+        if report.missing_evidence:
+            lines.append(f"evidence not found in corpus {' '.join(report.missing_evidence)}")
+    print("\n".join(lines))
+    timings.sort()
+    print(f"query latency p50 {1000 * statistics.median(timings):.1f} ms, "
+          f"p95 {1000 * timings[int(0.95 * (len(timings) - 1))]:.1f} ms over {len(timings)} questions")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
