@@ -71,8 +71,8 @@ class Candidates:
 
 
 def plan_query(index: LoadedIndex, question: str) -> QueryPlan:
-    analysis = analyse(question)
-    text = expand_acronyms(index, analysis.text)
+    text = expand_acronyms(index, analyse(question).text)
+    analysis = analyse(text)  # again, so that "according to the NIS" names the expanded source
     sentences = index.lexical["sentences"]
     source = frozenset(tokenize(" ".join(analysis.source_words)))
     name_vocabulary = frozenset().union(*index.doc_name_terms) if index.doc_name_terms else frozenset()
