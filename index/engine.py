@@ -41,6 +41,7 @@ class Engine:
         self.settings = settings
         self.encoder = encoder
         self.ranker = ranker
+        self.reranker = searcher.reranker
         self._searcher = searcher
         self._rebuild_lock = threading.Lock()
 
@@ -78,7 +79,12 @@ class Engine:
             notify(f"{problem} Rebuilding the index now.")
             rebuild(settings, full=isinstance(problem, IndexIncompatible), progress=progress, encoder=encoder)
             index = open_index(settings)
-        return cls(settings, encoder, ranker, Searcher(index, encoder, ranker))
+        reranker = None
+        if settings.rerank_model:
+            from .rerank import CrossEncoderReranker
+
+            reranker = CrossEncoderReranker(settings.rerank_model)
+        return cls(settings, encoder, ranker, Searcher(index, encoder, ranker, reranker))
 
     def answer(self, question: str, k: int | None = None, *, abstain: bool = True) -> Answer:
         """The quotes that answer `question`, best first (at most k), or an abstention (unless
@@ -115,7 +121,7 @@ class Engine:
         with self._rebuild_lock:
             summary = rebuild(self.settings, full=full, progress=progress, encoder=self.encoder)
             if not summary.up_to_date:
-                self._searcher = Searcher(open_index(self.settings), self.encoder, self.ranker)
+                self._searcher = Searcher(open_index(self.settings), self.encoder, self.ranker, self.reranker)
             return summary
 
 

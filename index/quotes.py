@@ -2,9 +2,9 @@
 quote stays short, and never show the same text twice.
 
 A sentence alone often lacks its subject ("..., he said.") or its continuation, so the best sentence
-grows towards whichever neighbour the ranker scored higher, while the quote stays within
-`QUOTE_TARGET_CHARS` (the first step may reach `QUOTE_MAX_CHARS`). Headings are never added as
-context. Sentences whose content words mostly repeat a sentence already quoted are skipped: the same
+grows towards whichever neighbour the ranker scored higher, within its paragraph, while the quote
+stays within `QUOTE_TARGET_CHARS` (the first step may reach `QUOTE_MAX_CHARS`). Headings and repeats
+of text already quoted are never added as context. Sentences whose content words mostly repeat a sentence already quoted are skipped: the same
 paragraph pasted twice in a document yields one quote.
 """
 
@@ -47,7 +47,7 @@ def choose_spans(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray, k: int
         words = frozenset(content_words(index.sentence(unit)))
         if any(_duplicates(words, other) for other in seen):
             continue
-        first, last = _widen(index, unit, score_of, used)
+        first, last = _widen(index, unit, score_of, used, seen)
         used.update(range(first, last + 1))
         seen.extend(frozenset(content_words(index.sentence(u))) for u in range(first, last + 1))
         spans.append(QuoteSpan(first, last, unit, float(score_of[unit])))
@@ -64,14 +64,24 @@ def _quote_chars(index: LoadedIndex, first: int, last: int) -> int:
     return int(index.units["end"][last] - index.units["start"][first])
 
 
-def _widen(index: LoadedIndex, unit: int, score_of: dict[int, float], used: set[int]) -> tuple[int, int]:
+def _widen(
+    index: LoadedIndex, unit: int, score_of: dict[int, float], used: set[int], seen: list[frozenset[str]]
+) -> tuple[int, int]:
     first = last = unit
-    heading = index.cues["heading"]
+    paragraph = index.paragraph_of[unit]
+
+    def usable(neighbour: int) -> bool:
+        """In the same paragraph, not quoted yet, not a heading, not a repeat of quoted text."""
+        if neighbour in used or index.paragraph_of[neighbour] != paragraph or index.cues["heading"][neighbour]:
+            return False
+        words = frozenset(content_words(index.sentence(neighbour)))
+        return not any(_duplicates(words, other) for other in seen)
+
     while True:
         options = []
-        if index.same_doc_before[first] and first - 1 not in used and not heading[first - 1]:
+        if index.same_doc_before[first] and usable(first - 1):
             options.append((score_of.get(first - 1, -1e9), first - 1, last))
-        if index.same_doc_after[last] and last + 1 not in used and not heading[last + 1]:
+        if index.same_doc_after[last] and usable(last + 1):
             options.append((score_of.get(last + 1, -1e9), first, last + 1))
         if not options:
             break

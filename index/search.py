@@ -13,6 +13,7 @@ from .lexical import tokenize
 from .loaded import LoadedIndex
 from .quotes import choose_spans, to_quote
 from .ranker import Ranker
+from .rerank import RERANK_DEPTH, CrossEncoderReranker
 
 RRF_K = 60
 FUSED_RETRIEVERS = ("rr_dense_sentence", "rr_dense_window", "rr_bm25_sentence", "rr_bm25_window")
@@ -31,10 +32,13 @@ def fusion_scores(features: np.ndarray) -> np.ndarray:
 class Searcher:
     """Answers questions from one index version. Read-only after construction, so threads may share it."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None) -> None:
+    def __init__(
+        self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None, reranker: CrossEncoderReranker | None = None
+    ) -> None:
         self.index = index
         self.encoder = encoder
         self.ranker = ranker
+        self.reranker = reranker
         meta = ranker.meta if ranker is not None else {}
         self.abstain_below = float(meta.get("abstain_below", -math.inf))
         self.check_answer_type = bool(meta.get("check_answer_type", False))
@@ -50,6 +54,8 @@ class Searcher:
         else:
             raw = fusion_scores(candidates.features)
         raw = raw - SOURCE_PENALTY * candidates.violates_source
+        if self.reranker is not None:
+            raw = self._rerank(plan.text, candidates.ids, raw)
         spans = choose_spans(self.index, candidates.ids, raw, k)
         quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
         notes = list(notes or [])
@@ -59,6 +65,18 @@ class Searcher:
         notes.append(reason)
         closest = quotes[0] if quotes and show_closest else None
         return Answer(question, False, [], closest=closest, notes=notes)
+
+    def _rerank(self, question: str, ids: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        top = np.argsort(-raw)[:RERANK_DEPTH]
+        index = self.index
+        passages = []
+        for unit in ids[top].tolist():
+            first = unit - 1 if index.same_doc_before[unit] else unit
+            last = unit + 1 if index.same_doc_after[unit] else unit
+            passages.append(index.span_text(first, last))
+        adjusted = raw.copy()
+        adjusted[top] = self.reranker.adjust(question, passages, raw[top])  # type: ignore[union-attr]
+        return adjusted
 
     def confidence(self, raw: float) -> float:
         """A 0..1 score; 0.5 is the abstention threshold."""
