@@ -16,6 +16,7 @@ from .ranker import Ranker
 from .rerank import RERANK_DEPTH, CrossEncoderReranker
 
 RRF_K = 60
+DENSE_WINDOW = FEATURE_NAMES.index("dense_window")
 FUSED_RETRIEVERS = ("rr_dense_sentence", "rr_dense_window", "rr_bm25_sentence", "rr_bm25_window")
 
 
@@ -42,6 +43,7 @@ class Searcher:
         meta = ranker.meta if ranker is not None else {}
         self.abstain_below = float(meta.get("abstain_below", -math.inf))
         self.check_answer_type = bool(meta.get("check_answer_type", False))
+        self.min_dense_window = float(meta.get("min_dense_window", -math.inf))
 
     def answer(
         self, question: str, k: int, show_closest: bool = True, notes: list[str] | None = None, abstain: bool = True
@@ -59,7 +61,9 @@ class Searcher:
         spans = choose_spans(self.index, candidates.ids, raw, k)
         quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
         notes = list(notes or [])
-        reason = self.abstention_reason(plan, quotes, spans[0].score if spans else -math.inf)
+        best = int(np.argmax(raw)) if len(raw) else -1
+        dense = float(candidates.features[best, DENSE_WINDOW]) if best >= 0 else -math.inf
+        reason = self.abstention_reason(plan, quotes, spans[0].score if spans else -math.inf, dense)
         if reason is None or (not abstain and quotes):
             return Answer(question, True, quotes, notes=notes)
         notes.append(reason)
@@ -83,7 +87,7 @@ class Searcher:
         threshold = self.abstain_below if math.isfinite(self.abstain_below) else 0.0
         return 1.0 / (1.0 + math.exp(-(raw - threshold)))
 
-    def abstention_reason(self, plan: QueryPlan, quotes: list[Quote], best: float) -> str | None:
+    def abstention_reason(self, plan: QueryPlan, quotes: list[Quote], best: float, dense: float) -> str | None:
         """Why the documents do not answer, or None when they do."""
         if not quotes:
             return "Nothing in the documents matches the question."
@@ -94,6 +98,8 @@ class Searcher:
             return f"The documents never mention {names}."
         if best < self.abstain_below:
             return "No passage matches the question closely enough."
+        if dense < self.min_dense_window:
+            return "No passage is about what the question asks."
         if self.check_answer_type and not _offers_type(self.index, plan, quotes[0]):
             return f"No passage gives the {plan.analysis.answer_type} the question asks for."
         return None

@@ -43,6 +43,8 @@ PARAMS = {
 ROUNDS = 300
 MAX_REFUSED = 0.02
 """Highest share of held-out answerable questions the abstention threshold may refuse."""
+MAX_DENSE_REFUSED = 0.005
+"""Share of answerable questions whose best candidate may fall under the dense-similarity floor."""
 MAX_TYPE_REFUSED = 0.02
 """The number/date check is kept only if it refuses at most this share of such answerable questions."""
 
@@ -156,12 +158,35 @@ def held_out_scores(groups: list[Group], booster) -> tuple[np.ndarray, np.ndarra
     return np.array(present), np.array(absent), np.array(type_missing, dtype=bool)
 
 
+def dense_floor(groups: list[Group], score) -> float:
+    """Dense similarity of the best candidate's window that all but MAX_DENSE_REFUSED of answerable
+    questions reach: under it, nothing in the corpus is about the question at all."""
+    column = FEATURE_NAMES.index("dense_window")
+    best = [g.features[int(np.argmax(score(g.features) - SOURCE_PENALTY * g.violates)), column]
+            for g in groups if g.labels.sum() > 0]
+    return float(np.quantile(best, MAX_DENSE_REFUSED))
+
+
+def calibrate_only(args, index, encoder, questions, rng) -> int:
+    """Recompute the dense floor for the shipped ranker without refitting it."""
+    from index.ranker import load_ranker
+
+    ranker = load_ranker(args.out)
+    groups = collect(index, encoder, questions, [q.question for q in questions])
+    groups += collect(index, encoder, questions, [degrade(q.question, rng) for q in questions])
+    meta = dict(ranker.meta, min_dense_window=dense_floor(groups, ranker.score), max_dense_refused=MAX_DENSE_REFUSED)
+    args.out.write_text(json.dumps({"meta": meta, "trees": ranker.trees.to_json()}), encoding="utf-8")
+    print(f"dense floor {meta['min_dense_window']:.3f} written to {args.out}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("squad", type=Path, help="SQuAD v1.1 training JSON (not a benchmark file)")
     parser.add_argument("--work", type=Path, default=Path("var/train"), help="folder for the corpus and index")
     parser.add_argument("--out", type=Path, default=RANKER_FILE)
     parser.add_argument("--sample", type=int, default=None, help="use this many questions (default all)")
+    parser.add_argument("--calibrate-only", action="store_true", help="recompute calibration for --out, no refit")
     args = parser.parse_args()
     started = time.monotonic()
     settings: Settings = settings_from_env()
@@ -175,6 +200,8 @@ def main() -> int:
     rng = random.Random(1)
     if args.sample:
         questions = rng.sample(questions, min(args.sample, len(questions)))
+    if args.calibrate_only:
+        return calibrate_only(args, index, encoder, questions, rng)
     print(f"features for {len(questions)} questions and their degraded copies", flush=True)
     plain = collect(index, encoder, questions, [q.question for q in questions])
     degraded = collect(index, encoder, questions, [degrade(q.question, rng) for q in questions])
@@ -209,6 +236,8 @@ def main() -> int:
     if gap > 1e-6:
         raise SystemExit(f"exported ranker disagrees with LightGBM by {gap}")
     meta = {
+        "min_dense_window": dense_floor(plain + degraded, booster.predict),
+        "max_dense_refused": MAX_DENSE_REFUSED,
         "trained_on": args.squad.name, "questions": len(questions), "rounds": ROUNDS, "params": PARAMS,
         "abstain_below": threshold, "max_refused": MAX_REFUSED,
         "held_out_answerable_refused": float(np.mean(present_all < threshold)),
