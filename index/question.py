@@ -119,6 +119,14 @@ def answer_type(question: str) -> str:
     return "other"
 
 
+CORPUS_WORDS = frozenset(
+    "document documents doc docs text texts article articles source sources file files corpus author authors "
+    "writer writers post posts page pages material materials record records report reports they it".split()
+)
+"""Words by which a question refers to the documents themselves ("what do the documents say"), not
+to a source inside them."""
+
+
 def source_words(question: str) -> tuple[str, ...]:
     """Content words of the phrases that name a source or subject: see the module docstring."""
     lowered = normalize(question)
@@ -126,7 +134,10 @@ def source_words(question: str) -> tuple[str, ...]:
     for pattern in _SOURCE_PATTERNS:
         for match in pattern.finditer(lowered):
             for word in content_words(match.group(1)):
-                if word not in WH_WORDS and word not in AUXILIARIES and word not in STOPWORDS and word not in words:
+                if (
+                    word not in WH_WORDS and word not in AUXILIARIES and word not in STOPWORDS
+                    and word not in CORPUS_WORDS and word not in words
+                ):
                     words.append(word)
     return tuple(words)
 

@@ -1,0 +1,68 @@
+"""`python -m bot`: start the Discord bot with DISCORD_TOKEN from `.env`.
+
+The engine (model and index) loads and answers a warm-up question before connecting, so the first
+question is as fast as the rest. Configuration problems end with a short message naming what to
+change and exit status 1, never a traceback, and never the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+EXIT_CONFIG = 1
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger("quotebot")
+    import discord
+
+    from index import SettingError, settings_from_env
+    from index.engine import Engine
+    from index.store import IndexProblem
+
+    from .discord_app import QuoteBot
+    from .discord_config import discord_settings_from_env
+
+    try:
+        discord_settings = discord_settings_from_env()
+        settings = settings_from_env()
+        log.info("loading the engine (corpus %s, index %s)", settings.corpus_dir, settings.index_dir)
+        engine = Engine.open(settings, notify=log.info)
+        engine.warm_up()
+    except (SettingError, IndexProblem) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    bot = QuoteBot(engine, discord_settings)
+    return run(bot, discord_settings.token)
+
+
+def run(bot, token: str) -> int:
+    """Run until stopped; turn Discord's refusals into advice."""
+    import discord
+
+    async def runner() -> None:
+        async with bot:
+            await bot.start(token, reconnect=True)
+
+    try:
+        asyncio.run(runner())
+    except discord.LoginFailure:
+        print("error: Discord rejected DISCORD_TOKEN. Reset the token in the developer portal "
+              "(your application > Bot > Reset Token) and put the new one in .env.", file=sys.stderr)
+        return EXIT_CONFIG
+    except discord.PrivilegedIntentsRequired:
+        print("error: Discord refused the privileged Message Content intent, needed because "
+              "DISCORD_LISTEN_CHANNELS is set. Enable it in the developer portal (your application > Bot > "
+              "Privileged Gateway Intents > Message Content), or empty DISCORD_LISTEN_CHANNELS to answer "
+              "only mentions and /ask.", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

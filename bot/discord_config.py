@@ -1,0 +1,82 @@
+"""Discord settings, read from the environment and `.env` like the engine's (see `.env.example`)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from index.config import SettingError, load_dotenv_file
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token: str
+    guild_ids: tuple[int, ...] = ()
+    """Servers to sync slash commands to at start-up (instant); empty: global sync (up to an hour)."""
+    listen_channels: tuple[int, ...] = ()
+    """Channels where every message is a question (needs the message-content intent)."""
+    reply_in_thread: bool = False
+    cooldown_questions: int = 5
+    cooldown_seconds: float = 30.0
+    workers: int = 2
+    queue_size: int = 32
+    sharded: bool = False
+
+    def __repr__(self) -> str:  # never show the token, even in a debugger or a log line
+        return f"DiscordSettings(guild_ids={self.guild_ids}, listen_channels={self.listen_channels}, ...)"
+
+
+def _ids(name: str) -> tuple[int, ...]:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ()
+    parts = [p for p in re.split(r"[,\s]+", raw) if p]
+    if not all(p.isdigit() for p in parts):
+        raise SettingError(f"{name} must be a comma-separated list of numeric Discord IDs, not {raw!r} (check .env).")
+    return tuple(int(p) for p in parts)
+
+
+def _positive(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingError(f"{name} must be a whole number of at least 1, not {raw!r} (check .env).")
+    return int(raw)
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingError(f"{name} must be true or false, not {raw!r} (check .env).")
+
+
+def discord_settings_from_env() -> DiscordSettings:
+    load_dotenv_file()
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise SettingError(
+            "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token there "
+            "(Discord developer portal > your application > Bot > Reset Token)."
+        )
+    cooldown = os.environ.get("DISCORD_COOLDOWN", "").strip() or "5/30"
+    match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)", cooldown)
+    if not match or int(match.group(1)) < 1:
+        raise SettingError(f"DISCORD_COOLDOWN must look like 5/30 (questions per seconds), not {cooldown!r}.")
+    return DiscordSettings(
+        token=token,
+        guild_ids=_ids("DISCORD_GUILD_IDS"),
+        listen_channels=_ids("DISCORD_LISTEN_CHANNELS"),
+        reply_in_thread=_flag("DISCORD_REPLY_IN_THREAD", False),
+        cooldown_questions=int(match.group(1)),
+        cooldown_seconds=float(match.group(2)),
+        workers=_positive("DISCORD_WORKERS", 2),
+        queue_size=_positive("DISCORD_QUEUE_SIZE", 32),
+        sharded=_flag("DISCORD_SHARDED", False),
+    )
