@@ -21,7 +21,6 @@ class DiscordSettings:
     cooldown_seconds: float = 30.0
     workers: int = 2
     queue_size: int = 32
-    sharded: bool = False
 
     def __repr__(self) -> str:  # never show the token, even in a debugger or a log line
         return f"DiscordSettings(guild_ids={self.guild_ids}, listen_channels={self.listen_channels}, ...)"
@@ -78,5 +77,4 @@ def discord_settings_from_env() -> DiscordSettings:
         cooldown_seconds=float(match.group(2)),
         workers=_positive("DISCORD_WORKERS", 2),
         queue_size=_positive("DISCORD_QUEUE_SIZE", 32),
-        sharded=_flag("DISCORD_SHARDED", False),
     )
