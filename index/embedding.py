@@ -132,6 +132,11 @@ def load_encoder(settings: Settings) -> Encoder:
     """The encoder for `settings.embed_backend`; heavy imports happen here, once."""
     if settings.embed_backend == "torch":
         return TorchEncoder(settings)
-    from .onnx_encoder import OnnxEncoder
-
+    try:
+        from .onnx_encoder import OnnxEncoder
+    except ImportError as exc:
+        raise ModelError(
+            f"EMBED_BACKEND={settings.embed_backend} is not available in this installation ({exc}); "
+            "set EMBED_BACKEND=torch in .env."
+        ) from exc
     return OnnxEncoder(settings)
