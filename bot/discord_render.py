@@ -16,6 +16,7 @@ from index.answer import NOT_ANSWERED, Answer, Quote
 
 MESSAGE_LIMIT = 2000
 _LINE_START_MARKUP = re.compile(r"^(\s*)(#{1,3}\s|-#\s|[-*+]\s|\d+\.\s)", re.MULTILINE)
+_MARKDOWN = re.compile(r"([\\*_~`|>\[\]#:])")
 _ANY_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+")
 
@@ -23,7 +24,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+")
 def escape(text: str) -> str:
     """Text that renders as itself: markdown, mentions and line-start markup neutralised."""
     text = " ".join(text.split())  # one line: newlines would end the block quote
-    text = discord.utils.escape_markdown(text)
+    text = _MARKDOWN.sub(r"\\\1", text)  # every markdown character, URLs included
     text = discord.utils.escape_mentions(text)
     text = _ANY_MENTION.sub(lambda m: f"<{m.group(1)}\u200b{m.group(2)}>", text)
     text = text.replace("@", "@\u200b") if "@everyone" in text or "@here" in text else text
