@@ -78,7 +78,9 @@ def describe_model(settings: Settings) -> ModelIdentity:
     """The identity of the configured model without loading it (dimension unknown, 0), to decide
     cheaply whether an index was built by it."""
     name, folder = resolve_model(settings.embed_model)
-    return ModelIdentity(name, settings.embed_backend, 0, model_fingerprint(folder, name))
+    return ModelIdentity(
+        name, settings.embed_backend, 0, backend_fingerprint(model_fingerprint(folder, name), settings.embed_backend)
+    )
 
 
 def model_fingerprint(folder: Path | None, name: str) -> str:
@@ -93,6 +95,20 @@ def model_fingerprint(folder: Path | None, name: str) -> str:
                 else:
                     digest.update(str(path.stat().st_size).encode())
     return digest.hexdigest()[:16]
+
+
+ONNX_EXPORT_RECIPE = "onnx-export-1"
+"""Bumped when `index/onnx_encoder.py` exports or quantises differently, so indexes built by the old
+ONNX file are re-embedded rather than mixed with vectors of the new one."""
+
+
+def backend_fingerprint(model: str, backend: str) -> str:
+    """The fingerprint an index records for `model` run by `backend`: torch keeps the plain model
+    fingerprint (existing indexes stay valid); ONNX files are another computation (export, int8
+    quantisation), so their vectors must never be mixed with torch's."""
+    if backend == "torch":
+        return model
+    return hashlib.sha256(f"{model}|{backend}|{ONNX_EXPORT_RECIPE}".encode()).hexdigest()[:16]
 
 
 class TorchEncoder:
