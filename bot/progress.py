@@ -1,20 +1,44 @@
-"""Progress bars on standard error for long engine work (rebuilds), fed by the engine's `Progress`
-protocol; standard output stays clean for answers and JSON."""
+"""Progress on standard error for long engine work (rebuilds), fed by the engine's `Progress` protocol;
+standard output stays clean for answers and JSON.
+
+On a terminal each stage is a tqdm bar. Elsewhere (logs, CI, systemd) a bar would be noise, so each stage
+prints its start and then a line every `LOG_EVERY_SECONDS` with the count, rate and time left.
+"""
 
 from __future__ import annotations
 
 import sys
+import time
+
+LOG_EVERY_SECONDS = 10.0
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
 
 
 class TerminalProgress:
-    """One tqdm bar per rebuild stage (reading, embedding, ...), with rate and ETA."""
+    """One tqdm bar per rebuild stage (reading, embedding, ...) on a terminal, timed log lines elsewhere."""
 
-    def __init__(self, enabled: bool | None = None) -> None:
+    def __init__(self, enabled: bool | None = None, log_every: float = LOG_EVERY_SECONDS) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.log_every = log_every
         self._bar = None
+        self._name = ""
+        self._total = self._done = 0
+        self._started = self._logged = 0.0
 
     def stage(self, name: str, total: int) -> None:
         self.close()
+        self._name, self._total, self._done = name, total, 0
+        self._started = self._logged = time.monotonic()
         if self.enabled:
             from tqdm import tqdm
 
@@ -23,8 +47,23 @@ class TerminalProgress:
             print(f"{name}: {total}", file=sys.stderr, flush=True)
 
     def advance(self, n: int) -> None:
+        self._done += n
         if self._bar is not None:
             self._bar.update(n)
+            return
+        now = time.monotonic()
+        if now - self._logged >= self.log_every and 0 < self._done < self._total:
+            self._logged = now
+            print(self.status(now), file=sys.stderr, flush=True)
+
+    def status(self, now: float | None = None) -> str:
+        """"embedding: 5,120/22,765 (22%), 310/s, about 57 s left"."""
+        elapsed = (time.monotonic() if now is None else now) - self._started
+        rate = self._done / elapsed if elapsed > 0 else 0.0
+        line = f"{self._name}: {self._done:,}/{self._total:,} ({100 * self._done / max(self._total, 1):.0f}%)"
+        if rate > 0:
+            line += f", {rate:,.0f}/s, about {format_seconds((self._total - self._done) / rate)} left"
+        return line
 
     def close(self) -> None:
         if self._bar is not None:

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -50,6 +50,8 @@ from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, le
 from .vectors import FaissStore
 
 EMBED_BATCH = 64
+EMBED_CHUNK = 1024
+"""Texts handed to the encoder at once (it batches them by EMBED_BATCH): bounds memory, keeps batches full."""
 
 
 class CorpusEmpty(RuntimeError):
@@ -327,6 +329,30 @@ def _level_range(entry: DocumentEntry, level: str) -> tuple[int, int]:
     return entry.first_unit, entry.first_unit + entry.units
 
 
+def _level_chunks(
+    text: bytes, units: np.ndarray, entries: list[DocumentEntry], level: str
+) -> Iterator[tuple[np.ndarray, list[str]]]:
+    """(rows, texts) of one dense level for the documents to embed, in chunks of `EMBED_CHUNK` texts
+    gathered across documents: a corpus of thousands of one-line files still fills whole batches, and
+    the encoder sorts each chunk by length so little time goes into padding."""
+    rows: list[int] = []
+    texts: list[str] = []
+    for entry in entries:
+        doc_text = text[entry.byte_start:entry.byte_end].decode("utf-8")
+        doc_units = units[entry.first_unit:entry.first_unit + entry.units]
+        level_texts = dense_texts(
+            doc_text, doc_units["start"].tolist(), doc_units["end"].tolist(), doc_units["paragraph"].tolist()
+        )[level]
+        lo, _ = _level_range(entry, level)
+        rows.extend(range(lo, lo + len(level_texts)))
+        texts.extend(level_texts)
+        while len(texts) >= EMBED_CHUNK:
+            yield np.array(rows[:EMBED_CHUNK]), texts[:EMBED_CHUNK]
+            del rows[:EMBED_CHUNK], texts[:EMBED_CHUNK]
+    if texts:
+        yield np.array(rows), texts
+
+
 def _embed(
     temp: Path,
     settings: Settings,
@@ -364,22 +390,12 @@ def _embed(
     summary.embedded_units = sum(e.units for e in plan.embed)
     if plan.embed:
         text = load_text(temp)
-        pending = sum(2 * e.units + e.paragraphs for e in plan.embed)
-        progress.stage("embedding", pending)
-        for entry in plan.embed:
-            doc_text = text[entry.byte_start:entry.byte_end].decode("utf-8")
-            rows = units[entry.first_unit:entry.first_unit + entry.units]
-            texts = dense_texts(
-                doc_text, rows["start"].tolist(), rows["end"].tolist(), rows["paragraph"].tolist()
-            )
-            for level in DENSE_LEVELS:
-                lo, hi = _level_range(entry, level)
-                for batch_lo in range(0, hi - lo, EMBED_BATCH):
-                    batch = texts[level][batch_lo:batch_lo + EMBED_BATCH]
-                    memmaps[level][lo + batch_lo:lo + batch_lo + len(batch)] = encoder.encode(  # type: ignore[union-attr]
-                        batch, batch_size=EMBED_BATCH
-                    )
-                    progress.advance(len(batch))
+        progress.stage("embedding", sum(2 * e.units + e.paragraphs for e in plan.embed))
+        for level in DENSE_LEVELS:
+            for rows, texts in _level_chunks(text, units, plan.embed, level):
+                memmaps[level][rows] = encoder.encode(  # type: ignore[union-attr]
+                    texts, batch_size=EMBED_BATCH, on_batch=progress.advance
+                )
         del text
     progress.stage("vector index", len(DENSE_LEVELS))
     for level in DENSE_LEVELS:

@@ -165,3 +165,28 @@ def test_killed_rebuild_leaves_the_previous_index_serving(small_corpus, tmp_path
     assert not summary.up_to_date
     assert not any(settings.index_dir.glob("tmp-*"))
     assert read_manifest(IndexFolder(settings.index_dir).current()).unit_count == summary.units
+
+
+class _CountingEncoder:
+    """The real encoder, recording how many texts each call gets."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.identity = inner.identity
+        self.calls: list[int] = []
+
+    def encode(self, texts, batch_size=64, on_batch=None):
+        self.calls.append(len(texts))
+        return self.inner.encode(texts, batch_size=batch_size, on_batch=on_batch)
+
+
+def test_many_tiny_documents_are_embedded_in_few_calls(tmp_path, encoder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for number in range(150):
+        (corpus / f"note-{number:03d}.txt").write_text(f"Note {number} records {number} geese.\n", encoding="utf-8")
+    counting = _CountingEncoder(encoder)
+    summary = rebuild(settings_for(corpus, tmp_path / "index"), encoder=counting)
+    assert summary.documents == 150 and summary.embedded_units == 150
+    # One call per dense level (sentences, windows, paragraphs), not one per document and level.
+    assert counting.calls == [150, 150, 150]

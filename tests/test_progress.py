@@ -1,0 +1,30 @@
+"""Progress outside a terminal: a line per stage, then timed lines with count, rate and time left."""
+
+from __future__ import annotations
+
+from bot.progress import TerminalProgress, format_seconds
+
+
+def test_log_lines_show_count_rate_and_time_left(capsys):
+    progress = TerminalProgress(enabled=False, log_every=0.0)
+    progress.stage("embedding", 400)
+    progress.advance(100)
+    progress.advance(300)  # finished: no "left" line for the last step
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "embedding: 400"
+    assert len(lines) == 2
+    assert lines[1].startswith("embedding: 100/400 (25%), ") and lines[1].endswith(" left")
+
+
+def test_quiet_between_intervals(capsys):
+    progress = TerminalProgress(enabled=False, log_every=3600.0)
+    progress.stage("reading", 10)
+    for _ in range(9):
+        progress.advance(1)
+    assert capsys.readouterr().err.splitlines() == ["reading: 10"]
+
+
+def test_format_seconds():
+    assert format_seconds(5) == "5 s"
+    assert format_seconds(125) == "2 min 05 s"
+    assert format_seconds(7260) == "2 h 01 min"
