@@ -154,8 +154,10 @@ def _ends_sentence(text: str, match: re.Match[str], block_end: int) -> bool:
         return False
     if not punct.startswith(".") or punct.startswith(".."):
         return True
-    word_start = text.rfind(" ", 0, match.start()) + 1
-    word = text[word_start:match.start() + 1].lstrip("\"'“‘«([\t\n")
+    word_start = match.start()
+    while word_start > 0 and not text[word_start - 1].isspace():  # any space: "Gen." may open a line
+        word_start -= 1
+    word = text[word_start:match.start() + 1].lstrip("\"'“‘«([")
     if _INITIALS.match(word):
         return False
     return word[:-1].lower() not in ABBREVIATIONS
