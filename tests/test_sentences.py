@@ -132,6 +132,20 @@ def test_a_tab_splits_like_a_space(text: str) -> None:
 
 
 @PROPERTY_SETTINGS
+@given(text=st.one_of(prose(), hard_wrapped()))
+def test_crlf_splits_like_lf(text: str) -> None:
+    """Windows line ends change offsets, never boundaries, paragraphs or line numbers (no length cap
+    here: the cap counts characters, and CR is one)."""
+    crlf = text.replace("\n", "\r\n")
+    lf_sentences = split_sentences(text, max_chars=10**9)
+    crlf_sentences = split_sentences(crlf, max_chars=10**9)
+    assert [(s.paragraph, s.line) for s in crlf_sentences] == [(s.paragraph, s.line) for s in lf_sentences]
+    assert [crlf[s.start:s.end].replace("\r\n", "\n") for s in crlf_sentences] == [
+        text[s.start:s.end] for s in lf_sentences
+    ]
+
+
+@PROPERTY_SETTINGS
 @given(text=hard_wrapped(), max_chars=MAX_CHARS)
 def test_hard_wrapped_text_round_trips(text: str, max_chars: int) -> None:
     sentences = split_sentences(text, max_chars=max_chars)
