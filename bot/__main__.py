@@ -23,7 +23,7 @@ def main() -> int:
     from index.engine import Engine
     from index.store import IndexProblem
 
-    from .discord_app import QuoteBot
+    from .discord_app import create_bot
     from .discord_config import discord_settings_from_env
 
     try:
@@ -35,7 +35,7 @@ def main() -> int:
     except (SettingError, IndexProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    bot = QuoteBot(engine, discord_settings)
+    bot = create_bot(engine, discord_settings)
     return run(bot, discord_settings.token)
 
 

@@ -1,7 +1,9 @@
-"""The Discord bot: a `commands.Bot` holding one engine, with one cog per feature."""
+"""The Discord bot: a `commands.Bot` (or, for bots in many servers, a `commands.AutoShardedBot`)
+holding one engine, with one cog per feature."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -28,11 +30,12 @@ def intents_for(settings: DiscordSettings) -> discord.Intents:
     return intents
 
 
-class QuoteBot(commands.Bot):
-    """Answers questions with verbatim quotes; the engine is loaded and warmed before start."""
+class QuoteBotMixin:
+    """What the bot does, whichever way it connects (see `create_bot`); the engine is loaded and
+    warmed before start. Mixed into `commands.Bot` or `commands.AutoShardedBot`."""
 
     def __init__(self, engine: Engine, settings: DiscordSettings, **options: object) -> None:
-        super().__init__(
+        super().__init__(  # type: ignore[call-arg]
             command_prefix=commands.when_mentioned, intents=intents_for(settings), help_command=None,
             allowed_mentions=NO_MENTIONS, **options,
         )
@@ -41,7 +44,7 @@ class QuoteBot(commands.Bot):
         self.workers = WorkerPool(settings.workers, settings.queue_size)
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
 
-    async def setup_hook(self) -> None:
+    async def setup_hook(self: AnyQuoteBot) -> None:
         for cog in COGS:
             await self.load_extension(cog)
         if self.settings.guild_ids:
@@ -57,9 +60,48 @@ class QuoteBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: questions are handled by the ask cog's listener."""
 
-    async def on_ready(self) -> None:
-        log.info("ready as %s in %d server(s)", self.user, len(self.guilds))
+    async def on_ready(self: AnyQuoteBot) -> None:
+        shards = f" over {self.shard_count} shard(s)" if isinstance(self, commands.AutoShardedBot) else ""
+        log.info("ready as %s in %d server(s)%s", self.user, len(self.guilds), shards)
 
-    async def close(self) -> None:
+    async def close(self: AnyQuoteBot) -> None:
         self.workers.shutdown()
-        await super().close()
+        await super().close()  # type: ignore[misc]
+
+
+class QuoteBot(QuoteBotMixin, commands.Bot):
+    """The bot on one gateway connection (DISCORD_SHARDS=off): enough for up to 2,500 servers."""
+
+
+IDENTIFY_INTERVAL = 5.0
+"""Seconds between two shards identifying: Discord accepts one IDENTIFY per 5 s (max_concurrency 1)."""
+
+
+class ShardedQuoteBot(QuoteBotMixin, commands.AutoShardedBot):
+    """The bot on several gateway connections, each carrying the servers with
+    (server id >> 22) % shard_count == its shard id; Discord requires this from 2,500 servers on.
+    `shard_count` None asks Discord how many (GET /gateway/bot)."""
+
+    def __init__(
+        self, engine: Engine, settings: DiscordSettings, *, identify_interval: float = IDENTIFY_INTERVAL,
+        **options: object,
+    ) -> None:
+        super().__init__(engine, settings, shard_count=settings.shard_count, **options)
+        self.identify_interval = identify_interval
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(self.identify_interval)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("shard %d of %s ready", shard_id, self.shard_count)
+
+
+AnyQuoteBot = QuoteBot | ShardedQuoteBot
+
+
+def create_bot(engine: Engine, settings: DiscordSettings, **options: object) -> AnyQuoteBot:
+    """The bot DISCORD_SHARDS asks for: one connection (off), or sharded (auto or a number)."""
+    if settings.sharded:
+        return ShardedQuoteBot(engine, settings, **options)  # type: ignore[arg-type]
+    return QuoteBot(engine, settings, **options)

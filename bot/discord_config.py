@@ -21,6 +21,14 @@ class DiscordSettings:
     cooldown_seconds: float = 30.0
     workers: int = 2
     queue_size: int = 32
+    sharded: bool = False
+    """DISCORD_SHARDS other than off: one gateway connection per shard (AutoShardedBot)."""
+    shard_count: int | None = None
+    """DISCORD_SHARDS as a number; None with `sharded` takes the count Discord recommends."""
+
+    def __post_init__(self) -> None:
+        if self.shard_count is not None and (not self.sharded or self.shard_count < 1):
+            raise SettingError(f"DISCORD_SHARDS must be at least 1, not {self.shard_count} (check .env).")
 
     def __repr__(self) -> str:  # never show the token, even in a debugger or a log line
         return f"DiscordSettings(guild_ids={self.guild_ids}, listen_channels={self.listen_channels}, ...)"
@@ -56,6 +64,21 @@ def _flag(name: str, default: bool) -> bool:
     raise SettingError(f"{name} must be true or false, not {raw!r} (check .env).")
 
 
+def _shards(name: str) -> tuple[bool, int | None]:
+    """off (one connection), auto (as many shards as Discord recommends) or a number of shards."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "off"):
+        return False, None
+    if raw == "auto":
+        return True, None
+    if raw.isdigit() and int(raw) >= 1:
+        return True, int(raw)
+    raise SettingError(
+        f"{name} must be off (one gateway connection), auto (as many shards as Discord recommends) "
+        f"or a number of shards of at least 1, not {raw!r} (check .env)."
+    )
+
+
 def discord_settings_from_env() -> DiscordSettings:
     load_dotenv_file()
     token = os.environ.get("DISCORD_TOKEN", "").strip()
@@ -68,6 +91,7 @@ def discord_settings_from_env() -> DiscordSettings:
     match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)", cooldown)
     if not match or int(match.group(1)) < 1:
         raise SettingError(f"DISCORD_COOLDOWN must look like 5/30 (questions per seconds), not {cooldown!r}.")
+    sharded, shard_count = _shards("DISCORD_SHARDS")
     return DiscordSettings(
         token=token,
         guild_ids=_ids("DISCORD_GUILD_IDS"),
@@ -77,4 +101,6 @@ def discord_settings_from_env() -> DiscordSettings:
         cooldown_seconds=float(match.group(2)),
         workers=_positive("DISCORD_WORKERS", 2),
         queue_size=_positive("DISCORD_QUEUE_SIZE", 32),
+        sharded=sharded,
+        shard_count=shard_count,
     )

@@ -68,7 +68,8 @@ def list_documents(
         try:
             stat = absolute.stat()
         except OSError as exc:
-            skipped.append(Skipped(rel, _os_reason(exc)))
+            broken_link = isinstance(exc, FileNotFoundError) and absolute.is_symlink()
+            skipped.append(Skipped(rel, "broken symlink (its target is missing)" if broken_link else _os_reason(exc)))
             continue
         if not _is_regular(stat.st_mode):
             skipped.append(Skipped(rel, "not a regular file"))

@@ -52,6 +52,8 @@ def content_words(text: str) -> list[str]:
     """The words of `text` that carry meaning: lower-cased, no stop words, possessives dropped."""
     words = []
     for word in _TOKEN.findall(normalize(text)):
+        if word in STOPWORDS:  # before the possessive goes: "let's" is a stop word, "let" is not
+            continue
         word = word[:-2] if word.endswith("'s") else word
         if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
             words.append(word)

@@ -11,14 +11,14 @@ from discord.ext import commands
 
 from index.store import RebuildBusy
 
-from ..discord_app import NO_MENTIONS, QuoteBot
+from ..discord_app import NO_MENTIONS, AnyQuoteBot
 from ..discord_render import escape
 
 log = logging.getLogger("quotebot")
 
 
 class Admin(commands.Cog):
-    def __init__(self, bot: QuoteBot) -> None:
+    def __init__(self, bot: AnyQuoteBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="reindex", description="Rebuild the index from the documents (Manage Server only).")
@@ -51,5 +51,5 @@ class Admin(commands.Cog):
         await interaction.followup.send(text[:2000], allowed_mentions=NO_MENTIONS, suppress_embeds=True)
 
 
-async def setup(bot: QuoteBot) -> None:
+async def setup(bot: AnyQuoteBot) -> None:
     await bot.add_cog(Admin(bot))

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..discord_app import NO_MENTIONS, QuoteBot
+from ..discord_app import NO_MENTIONS, AnyQuoteBot
 from ..discord_render import render_answer
 from ..workers import Busy
 
@@ -16,7 +16,7 @@ BUSY = "I'm busy answering other questions; try again shortly."
 
 
 class Ask(commands.Cog):
-    def __init__(self, bot: QuoteBot) -> None:
+    def __init__(self, bot: AnyQuoteBot) -> None:
         self.bot = bot
 
     async def answer_text(self, user_id: int, question: str) -> str:
@@ -59,5 +59,5 @@ class Ask(commands.Cog):
             await message.reply(text, allowed_mentions=NO_MENTIONS, mention_author=False, suppress_embeds=True)
 
 
-async def setup(bot: QuoteBot) -> None:
+async def setup(bot: AnyQuoteBot) -> None:
     await bot.add_cog(Ask(bot))

@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..discord_app import NO_MENTIONS, QuoteBot
+from ..discord_app import NO_MENTIONS, AnyQuoteBot
 from ..discord_render import MESSAGE_LIMIT, escape
 
 HELP = (
@@ -17,7 +17,7 @@ HELP = (
 
 
 class Info(commands.Cog):
-    def __init__(self, bot: QuoteBot) -> None:
+    def __init__(self, bot: AnyQuoteBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="sources", description="List the indexed documents.")
@@ -39,5 +39,5 @@ class Info(commands.Cog):
         await interaction.response.send_message(HELP, allowed_mentions=NO_MENTIONS, ephemeral=True)
 
 
-async def setup(bot: QuoteBot) -> None:
+async def setup(bot: AnyQuoteBot) -> None:
     await bot.add_cog(Info(bot))

@@ -368,6 +368,17 @@ class Gateway:
                 return
             await asyncio.sleep(0.02)
 
+    def dispatched(self, event: str) -> list[tuple[tuple[int, int], JSON]]:
+        """Every ``event`` sent so far (the last RESUME_BUFFER per session), each with the
+        (shard id, shard count) of the session it went to."""
+        sent = []
+        for session in self._sessions.values():
+            for _, frame in session.history:
+                payload = json.loads(frame)
+                if payload.get("t") == event:
+                    sent.append(((session.shard_id, session.shard_count), payload["d"]))
+        return sent
+
     def connection_infos(self) -> list[ConnectionInfo]:
         return [
             ConnectionInfo(

@@ -343,6 +343,12 @@ class FakeDiscord:
     def connections(self) -> list[ConnectionInfo]:
         return self._call(lambda: self._require_gateway().connection_infos())
 
+    def dispatched(self, event: str) -> list[tuple[tuple[int, int], JSON]]:
+        """Each gateway event named ``event`` (e.g. "GUILD_CREATE") sent so far, with the
+        (shard id, shard count) of the session that carried it: shows how servers were
+        routed over shards."""
+        return self._call(lambda: self._require_gateway().dispatched(event))
+
     def late_heartbeats(self, tolerance: float = 0.5) -> list[LateHeartbeat]:
         """Heartbeat gaps over ``heartbeat_interval * (1 + tolerance)``: a non-empty list
         means the bot's event loop was blocked (discord.py heartbeats from a thread that

@@ -1,0 +1,146 @@
+"""Quote selection over any ranking: quotes stay inside one paragraph and under the length limits,
+never overlap or repeat each other, and point at the sentence that answers. Hypothesis draws the
+scores; the index is real (real model, real files), built once for the module."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import settings_for
+from index.builder import rebuild
+from index.lexical import content_words
+from index.loaded import open_index
+from index.quotes import DUPLICATE_OVERLAP, QUOTE_MAX_CHARS, QUOTE_TARGET_CHARS, choose_spans, to_quote
+
+FERRY = (
+    "The ferry to Marlow Island was cancelled because the harbour crane collapsed during the storm. "
+    "Engineers expect repairs to take three weeks."
+)
+LONG = (
+    "The council's report, which ran to several hundred pages and was delayed twice by disagreements "
+    "between the harbour authority, the island's fishing cooperative and the regional transport office, "
+    "concluded that the crane had not been inspected since the previous winter and that the inspection "
+    "schedule itself had never been written down anywhere that the engineers, the harbour master or the "
+    "insurers could find it when they went looking."
+)
+
+
+def _island_news() -> str:
+    weather = " ".join(f"On day {k} the wind blew from the {d} at {10 + k} knots." for k, d in
+                       zip(range(1, 7), ["north", "east", "south", "west", "north", "east"]))
+    return "\n\n".join([
+        "# Island News",
+        FERRY + " Passengers were offered a refund at the quay.",
+        weather,
+        f"{LONG} {LONG.replace('council', 'mayor')} The mayor disagreed.",
+        "## Timetable",
+        "- Monday: no ferry\n- Tuesday: no ferry\n- Wednesday: a small boat from the north pier",
+        FERRY + " Passengers were offered a refund at the quay.",  # the same paragraph pasted again
+    ]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory, encoder):
+    corpus = tmp_path_factory.mktemp("quotes") / "corpus"
+    corpus.mkdir()
+    (corpus / "news.md").write_text(_island_news(), encoding="utf-8")
+    (corpus / "blog.txt").write_text(
+        f"My week.\n\n{FERRY} I was annoyed. The café on the quay stayed open.\n\n"
+        "Short line.\nAnother short line, which is its own paragraph here.\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(corpus, tmp_path_factory.mktemp("quotes-index"))
+    rebuild(settings, encoder=encoder)
+    loaded = open_index(settings)
+    loaded.corpus = corpus  # type: ignore[attr-defined]
+    return loaded
+
+
+def words(index, unit: int) -> frozenset[str]:
+    return frozenset(content_words(index.sentence(unit)))
+
+
+def repeats(a: frozenset[str], b: frozenset[str]) -> bool:
+    return len(a & b) >= DUPLICATE_OVERLAP * max(1, min(len(a), len(b)))
+
+
+@st.composite
+def rankings(draw: st.DrawFn, size: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """A candidate set (any subset of units, any order) with scores (ties allowed) and a k."""
+    ids = draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=size, unique=True))
+    scores = draw(st.lists(st.sampled_from([0.0, 0.5, 1.0]) | st.floats(-5, 5), min_size=len(ids), max_size=len(ids)))
+    return np.array(ids, dtype=np.int64), np.array(scores), draw(st.integers(1, 8))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_quotes_obey_every_rule_for_any_ranking(index, data):
+    ids, scores, k = data.draw(rankings(index.size))
+    spans = choose_spans(index, ids, scores, k)
+    candidate_score = dict(zip(ids.tolist(), scores.tolist()))
+    assert 1 <= len(spans) <= k
+    assert spans[0].focus == int(ids[np.argmax(scores)]), "the best candidate is always quoted first"
+    assert [s.score for s in spans] == sorted((s.score for s in spans), reverse=True)
+    used: set[int] = set()
+    for n, span in enumerate(spans):
+        units = set(range(span.first, span.last + 1))
+        assert span.focus in candidate_score and span.score == candidate_score[span.focus]
+        assert span.first <= span.focus <= span.last
+        assert not units & used, "quotes overlap"
+        assert len({int(index.paragraph_of[u]) for u in units}) == 1, "a quote crosses a paragraph"
+        assert not any(index.cues["heading"][u] for u in units - {span.focus}), "a heading added as context"
+        quote = to_quote(index, span, 0.5)
+        assert len(quote.text) <= QUOTE_MAX_CHARS
+        if span.last - span.first >= 2:
+            assert len(quote.text) <= QUOTE_TARGET_CHARS, "only the first widening step may pass the target"
+        document = (index.corpus / quote.doc).read_text(encoding="utf-8")
+        assert document[quote.start:quote.end] == quote.text
+        assert quote.text[quote.focus[0]:quote.focus[1]] == index.sentence(span.focus)
+        assert quote.line == document.count("\n", 0, quote.start) + 1
+        for earlier in spans[:n]:  # nothing in a later quote repeats a sentence already quoted
+            for a in range(earlier.first, earlier.last + 1):
+                for b in units:
+                    assert not repeats(words(index, a), words(index, b)), (index.sentence(a), index.sentence(b))
+        used |= units
+
+
+def test_paragraph_pasted_twice_is_quoted_once_by_the_engine(index, encoder):
+    """Through the whole pipeline (real ranker, real model): the ferry paragraph appears twice in one
+    document and once, extended, in another; it is quoted once."""
+    from index.engine import Engine
+
+    settings = settings_for(index.corpus, index.directory.parent)
+    engine = Engine.open(settings, auto_rebuild=False, encoder=encoder)
+    answer = engine.answer("why was the ferry to Marlow Island cancelled?", k=5, abstain=False)
+    assert answer.quotes
+    assert sum("harbour crane collapsed" in q.text for q in answer.quotes) == 1
+    top = answer.quotes[0]
+    assert "crane collapsed" in top.text[top.focus[0]:top.focus[1]]
+
+
+def test_widening_takes_the_better_neighbour_and_stops_at_the_paragraph(index):
+    news = index.doc_names.index("news.md")
+    ferry = next(u for u in range(index.size) if index.sentence(u).startswith("The ferry") and index.doc_of[u] == news)
+    refund = ferry + 2
+    assert index.sentence(refund).startswith("Passengers")
+    scores = np.zeros(index.size)
+    scores[ferry + 1] = 1.0  # "Engineers expect ..." is the answer
+    scores[refund] = 0.6
+    scores[ferry] = 0.2
+    span = choose_spans(index, np.arange(index.size), scores, k=1)[0]
+    assert (span.first, span.focus, span.last) == (ferry, ferry + 1, refund)  # the whole paragraph, no more
+    assert index.sentence(span.first - 1) == "# Island News"
+
+
+def test_long_sentences_are_quoted_alone_when_a_neighbour_would_pass_the_limit(index):
+    longs = [u for u in range(index.size) if len(index.sentence(u)) > QUOTE_MAX_CHARS / 2]
+    assert len(longs) >= 2 and longs[1] == longs[0] + 1, "the fixture needs two adjacent long sentences"
+    scores = np.zeros(index.size)
+    scores[longs[0]], scores[longs[1]] = 1.0, 0.9
+    span = choose_spans(index, np.arange(index.size), scores, k=1)[0]
+    quote = to_quote(index, span, 1.0)
+    assert span.first == span.last == longs[0]
+    assert len(quote.text) <= QUOTE_MAX_CHARS
