@@ -192,6 +192,9 @@ class OnnxEncoder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or 0  # 0: onnxruntime's default, one per physical core
         options.log_severity_level = 3
+        # Idle worker threads sleep instead of spinning: on a small machine shared with the bot's event
+        # loop, other workers or a rebuild, spinning burns the CPU they need (measured: less CPU, not slower).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a truncated or foreign file in the cache

@@ -11,6 +11,7 @@ from .embedding import Encoder
 from .features import FEATURE_NAMES, SOURCE_PENALTY, QueryPlan, candidate_features, plan_query
 from .lexical import tokenize
 from .loaded import LoadedIndex
+from .question import satisfies_type
 from .quotes import choose_spans, to_quote
 from .ranker import Ranker
 from .rerank import RERANK_DEPTH, CrossEncoderReranker
@@ -42,7 +43,8 @@ class Searcher:
         self.reranker = reranker
         meta = ranker.meta if ranker is not None else {}
         self.abstain_below = float(meta.get("abstain_below", -math.inf))
-        self.check_answer_type = bool(meta.get("check_answer_type", False))
+        self.checked_answer_types = frozenset(meta.get("check_answer_types", ()))
+        """Answer types (number, date) whose best quote must hold one, where calibration allowed it."""
         self.min_dense_window = float(meta.get("min_dense_window", -math.inf))
 
     def answer(
@@ -100,15 +102,7 @@ class Searcher:
             return "No passage matches the question closely enough."
         if dense < self.min_dense_window:
             return "No passage is about what the question asks."
-        if self.check_answer_type and not _offers_type(self.index, plan, quotes[0]):
-            return f"No passage gives the {plan.analysis.answer_type} the question asks for."
+        kind = plan.analysis.answer_type
+        if kind in self.checked_answer_types and not satisfies_type(kind, quotes[0].text):
+            return f"No passage gives the {kind} the question asks for."
         return None
-
-
-def _offers_type(index: LoadedIndex, plan: QueryPlan, quote: Quote) -> bool:
-    """Whether the best quote holds a number or a date when the question asks for one."""
-    from .question import satisfies_type
-
-    if plan.analysis.answer_type not in ("number", "date"):
-        return True
-    return satisfies_type(plan.analysis.answer_type, quote.text)
