@@ -26,7 +26,7 @@ class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "var" / "index"
     embed_model: str = BUNDLED_MODEL
-    embed_backend: str = "torch"
+    embed_backend: str = "onnx"
     rerank_model: str = ""
     top_k: int = 3
     max_question_chars: int = 1000

@@ -191,7 +191,7 @@ def main() -> int:
     args = parser.parse_args()
     started = time.monotonic()
     settings: Settings = settings_from_env()
-    documents, questions = squad_documents(args.squad)
+    documents, questions = squad_documents(args.squad, titles=True)
     write_documents(documents, args.work / "corpus")
     settings = dataclasses.replace(settings, corpus_dir=args.work / "corpus", index_dir=args.work / "index")
     encoder = load_encoder(settings)
