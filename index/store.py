@@ -226,11 +226,15 @@ def read_manifest(directory: Path) -> Manifest:
     return Manifest.from_json(data, path)
 
 
-def verify_files(directory: Path, manifest: Manifest) -> None:
-    """Check every file the manifest lists: present, same size, same SHA-256."""
+def verify_files(
+    directory: Path, manifest: Manifest, skip: set[str] | frozenset[str] = frozenset(), only: set[str] | None = None
+) -> None:
+    """Check the files the manifest lists (all, less `skip`, or just `only`): present, same size, same SHA-256."""
     if not manifest.files:
         raise IndexCorrupt(f"The manifest in {directory} lists no files: {REBUILD_HINT}.")
     for rel, expected in manifest.files.items():
+        if rel in skip or (only is not None and rel not in only):
+            continue
         path = directory / rel
         if not path.resolve().is_relative_to(directory.resolve()):
             raise IndexCorrupt(f"The manifest in {directory} names a file outside the index: {rel!r}.")
