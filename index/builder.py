@@ -48,7 +48,7 @@ from .store import (
 )
 from .fsutil import write_atomic
 from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, level_token_lists
-from .stores import StoreWriter, incompatibility, open_stores, prune_unused, rebuild_only_files
+from .stores import StoreWriter, incompatibility, open_stores, prune_unused, rebuild_only_files, store_outdated
 
 EMBED_BATCH = 64
 
@@ -115,9 +115,11 @@ def rebuild(
         candidates, listing_skips = list_documents(settings.corpus_dir, settings.extensions)
         previous, summary.note = _previous_index(folder, settings, full)
         if previous is not None and _unchanged(previous.manifest, candidates):
-            _summarise_unchanged(summary, previous.manifest)
-            summary.seconds = time.monotonic() - started
-            return summary
+            if not store_outdated(previous.manifest.store, settings, _level_sizes(previous.manifest)):
+                _summarise_unchanged(summary, previous.manifest)
+                summary.seconds = time.monotonic() - started
+                return summary
+            summary.note = "the vector store settings changed (ANN_THRESHOLD): re-indexing the stored vectors"
         temp = folder.new_temp()
         try:
             manifest = _build(temp, settings, candidates, listing_skips, previous, progress, encoder, summary)
@@ -153,6 +155,11 @@ def _previous_index(folder: IndexFolder, settings: Settings, full: bool) -> tupl
     if store_change:
         return None, f"the vector store changed (the index {store_change}): re-embedding every document"
     return _Previous(current, manifest), ""
+
+
+def _level_sizes(manifest: Manifest) -> dict[str, int]:
+    units = manifest.unit_count
+    return {"sentences": units, "windows": units, "paragraphs": sum(d.paragraphs for d in manifest.documents)}
 
 
 def _kept_store_records(folder: IndexFolder) -> list[dict[str, object]]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .ann import parameters_for
 from .vectors import FLAT_KIND, FaissStore, VectorStore
 
 FAISS = "faiss"
@@ -42,6 +43,20 @@ def incompatibility(record: dict[str, Any], settings: Settings) -> str:
         where = record.get("url") or "in-process (local mode)"
         return f"keeps its vectors in Qdrant at {where}, not at QDRANT_URL={settings.qdrant_url or '(empty: local mode)'}"
     return ""
+
+
+def store_outdated(record: dict[str, Any], settings: Settings, sizes: dict[str, int]) -> bool:
+    """Whether the FAISS levels would now be built differently (ANN_THRESHOLD or the IVF parameter
+    rule changed), so that a rebuild must re-index them even though no document changed. `sizes` are
+    the levels' vector counts."""
+    if backend_of(record) != FAISS:
+        return False
+    for level, count in sizes.items():
+        recorded = {k: v for k, v in level_record(record, level).items() if k not in ("vectors", "rebuild_files")}
+        wanted = {"kind": FLAT_KIND} if count <= settings.ann_threshold else parameters_for(count).as_dict()
+        if recorded != wanted:
+            return True
+    return False
 
 
 def rebuild_only_files(record: dict[str, Any], dense_dir: str) -> set[str]:

@@ -148,5 +148,31 @@ def run(n: int, kinds: list[str] | None, cache: Path, results_file: Path, fresh:
     return measured
 
 
+def lexical(n: int, cache: Path, results_file: Path, fresh: bool) -> dict:
+    """BM25 (one level, the engine's LexicalIndex) over n synthetic passages: build once, then serve."""
+    out = cache / f"lexical-{n}"
+    build_file = cache / f"lexical-{n}.json"
+    script = HERE / "scale_lexical.py"
+    if fresh or not build_file.is_file():
+        print(f"building BM25 over {n:,} synthetic passages (once; saved in {out})", file=sys.stderr)
+        done = subprocess.run([sys.executable, str(script), "build", "--n", str(n), "--out", str(out)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"scale_lexical.py build failed:\n{done.stderr[-3000:]}")
+        build_file.write_text(done.stdout.strip().splitlines()[-1], encoding="utf-8")
+    built = json.loads(build_file.read_text(encoding="utf-8"))
+    done = subprocess.run([sys.executable, str(script), "serve", "--out", str(out)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"scale_lexical.py serve failed:\n{done.stderr[-3000:]}")
+    result = {**built, **json.loads(done.stdout.strip().splitlines()[-1]), "kind": "bm25",
+              "measured": time.strftime("%Y-%m-%d %H:%M")}
+    save_result(results_file, result)
+    print(f"{n:>9,} bm25 (sentence level): build {result['build_s']:.1f} s (peak {result['build_peak_mb']:.0f} MB), "
+          f"disk {result['disk_mb']:.0f} MB, load {result['load_s']:.2f} s (memory-mapped), serving peak RSS "
+          f"{result['serve_peak_mb']:.0f} MB, scoring every passage for one question p50 {result['p50_ms']:.2f} ms, "
+          f"p95 {result['p95_ms']:.2f} ms", flush=True)
+    return result
+
+
 def default_results(cache: Path = DEFAULT_CACHE) -> Path:
     return cache / "results.json"

@@ -7,7 +7,6 @@ returns a FAISS index; `search_settings` names the knob each one trades speed fo
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable
 
 import numpy as np
@@ -65,7 +64,7 @@ def search_settings(kind: str, count: int) -> list[tuple[str, int]]:
     from index.ann import parameters_for
 
     if kind == "hnsw-sq8":
-        return [("efSearch", v) for v in (16, 32, 64, 128)]
+        return [("efSearch", v) for v in (16, 64, 128, 256, 512)]
     if kind in ("ivf-sq8", "ivf-pq-refine"):
         params = parameters_for(count)
         values = sorted({params.nprobe, *(v for v in (8, 16, 32, 64, 128) if v <= params.nlist)})
@@ -88,6 +87,3 @@ def apply_setting(index: Any, knob: str, value: int) -> None:
         return
     faiss.extract_index_ivf(index).nprobe = value
 
-
-def probes_share(nprobe: int, nlist: int) -> float:
-    return nprobe / max(1, nlist) if nlist else math.nan

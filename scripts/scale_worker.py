@@ -75,6 +75,17 @@ def _open(kind: str, store: Path):  # noqa: ANN202 - returns (VectorStore, faiss
     return FaissStore(index), index
 
 
+def _checksum_served_files(store: Path) -> None:
+    """What opening an index does first for a store: SHA-256 of every file serving reads."""
+    from index.fsutil import sha256_file
+
+    record = json.loads((store / RECORD_FILE).read_text(encoding="utf-8"))
+    skip = {RECORD_FILE, "build.json", *record.get("rebuild_files", [])}
+    for file in sorted(store.iterdir()):
+        if file.is_file() and file.name not in skip:
+            sha256_file(file)
+
+
 def serve(kind: str, store: Path, queries_file: Path, truth_file: Path, k: int) -> dict:
     """Load the store, then answer every query alone (as the engine does), once per search setting."""
     import faiss
@@ -84,6 +95,9 @@ def serve(kind: str, store: Path, queries_file: Path, truth_file: Path, k: int) 
     faiss.omp_set_num_threads(1)  # one question at a time uses one core; the other serves the next
     queries = np.load(queries_file, allow_pickle=False)
     truth = np.load(truth_file, allow_pickle=False)
+    started = time.perf_counter()
+    _checksum_served_files(store)
+    verify_s = time.perf_counter() - started
     started = time.perf_counter()
     opened, index = _open(kind, store)
     load_s = time.perf_counter() - started
@@ -104,7 +118,7 @@ def serve(kind: str, store: Path, queries_file: Path, truth_file: Path, k: int) 
             "p50_ms": float(np.percentile(latencies_ms, 50)), "p95_ms": float(np.percentile(latencies_ms, 95)),
             "recall10": hits / (10 * len(queries)),
         })
-    return {"load_s": load_s, "serve_peak_mb": peak_rss_mb(), "settings": results}
+    return {"load_s": load_s, "verify_s": verify_s, "serve_peak_mb": peak_rss_mb(), "settings": results}
 
 
 def main(argv: list[str] | None = None) -> int:
