@@ -48,7 +48,15 @@ from .store import (
 )
 from .fsutil import write_atomic
 from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, level_token_lists
-from .stores import StoreWriter, incompatibility, open_stores, prune_unused, rebuild_only_files, store_outdated
+from .stores import (
+    StoreWriter,
+    incompatibility,
+    open_stores,
+    prune_unused,
+    rebuild_only_files,
+    store_outdated,
+)
+from .stores import describe as describe_store
 
 EMBED_BATCH = 64
 
@@ -89,6 +97,7 @@ class RebuildSummary:
     up_to_date: bool = False
     full: bool = False
     pruned_collections: list[str] = field(default_factory=list)
+    store: str = ""
     note: str = ""
     seconds: float = 0.0
 
@@ -130,6 +139,7 @@ def rebuild(
         summary.pruned_collections = prune_unused(settings, _kept_store_records(folder))
     summary.documents = len(manifest.documents)
     summary.units = manifest.unit_count
+    summary.store = describe_store(manifest.store)
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -5,7 +5,8 @@ Layout of `INDEX_DIR`::
     CURRENT            name of the version folder being served (replaced with os.replace)
     .lock              held by a rebuild, so two never run at once
     v-<time>-<id>/     one complete index: manifest.json, units.npy, cues.npy, text.bin, acronyms.json,
-                       dense/<level>/ (FAISS), lexical/<level>/ (BM25)
+                       dense/<level>/ (vectors: FAISS vectors.faiss, or ann.faiss + the exact
+                       vectors.npy; Qdrant local mode: vectors.npy), lexical/<level>/ (BM25)
     tmp-<id>/          a rebuild in progress (removed by the next rebuild if it was killed)
 
 A reader follows `CURRENT` to a complete folder; a rebuild writes a new folder and only then moves

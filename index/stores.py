@@ -30,6 +30,15 @@ def backend_of(record: dict[str, Any]) -> str:
     return str(record.get("backend", FAISS))
 
 
+def describe(record: dict[str, Any]) -> str:
+    """One line for the rebuild summary: the backend and each level's kind and parameters."""
+    parts = []
+    for level, entry in record.get("levels", {}).items():
+        details = ", ".join(f"{k} {v}" for k, v in entry.items() if k in ("nlist", "nprobe", "collection"))
+        parts.append(f"{level} {entry.get('kind')} ({entry.get('vectors', '?'):,} vectors{', ' + details if details else ''})")
+    return f"vector store {backend_of(record)}: " + ("; ".join(parts) or str(record.get("kind")))
+
+
 def level_record(record: dict[str, Any], level: str) -> dict[str, Any]:
     return dict(record.get("levels", {}).get(level, {"kind": FLAT_KIND}))
 
