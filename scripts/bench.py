@@ -120,7 +120,8 @@ def scale_main(args: argparse.Namespace) -> int:
         if not results.is_file():
             print(f"No scale results in {results} yet: run python scripts/bench.py --scale N first.", file=sys.stderr)
             return 1
-        print(f"wrote {scale_plot.plot(results, args.out)}")
+        print(f"wrote {scale_plot.plot(results, args.out)}\n")
+        print(scale_plot.markdown_tables(results))
     return 0
 
 

@@ -68,3 +68,26 @@ def plot(results_file: Path, out: Path) -> Path:
     figure.savefig(out, dpi=110)
     plt.close(figure)
     return out
+
+
+def markdown_tables(results_file: Path) -> str:
+    """The README's tables from the saved results: stores by size, then BM25."""
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    rows = ["| passages | store | build | on disk (served + exact copy) | load + checksums | serving peak RSS "
+            "| search p50 / p95 | recall@10 |", "|---|---|---|---|---|---|---|---|"]
+    for r in sorted((r for r in results if r["kind"] != "bm25"), key=lambda r: (r["n"], list(LABELS).index(r["kind"]))):
+        s = chosen_setting(r)
+        knob = "" if s["knob"] == "exact" else f", {s['knob']} {s['value']}"
+        params = f" (nlist {r['record']['nlist']}{knob})" if "nlist" in r["record"] else (f" ({knob[2:]})" if knob else "")
+        disk = f"{r['disk_serving_mb']:,.0f} MB" + (f" + {r['disk_rebuild_mb']:,.0f} MB" if r["disk_rebuild_mb"] else "")
+        rows.append(
+            f"| {r['n']:,} | {r['kind']}{params} | {r['build_s']:.0f} s | {disk} | "
+            f"{r['load_s']:.2f} + {r.get('verify_s', 0):.2f} s | {r['serve_peak_mb']:,.0f} MB | "
+            f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} ms | {s['recall10']:.3f} |"
+        )
+    lexical = ["| passages | BM25 build (peak memory) | on disk | load (mmap) | serving peak RSS | scores for one question p50 / p95 |",
+               "|---|---|---|---|---|---|"]
+    for r in sorted((r for r in results if r["kind"] == "bm25"), key=lambda r: r["n"]):
+        lexical.append(f"| {r['n']:,} | {r['build_s']:.0f} s ({r['build_peak_mb']:,.0f} MB) | {r['disk_mb']:,.0f} MB | "
+                       f"{r['load_s']:.2f} s | {r['serve_peak_mb']:,.0f} MB | {r['p50_ms']:.2f} / {r['p95_ms']:.2f} ms |")
+    return "\n".join(rows) + "\n\n" + "\n".join(lexical)

@@ -210,3 +210,12 @@ def test_changing_the_threshold_reindexes_stored_vectors_without_the_model(small
     assert ann.manifest.store["levels"]["sentences"]["kind"] == "ivf-sq8"
     assert np.array_equal(ann.dense["sentences"].vectors(0, ann.size), exact.dense["sentences"].vectors(0, exact.size))
     assert rebuild(lowered, encoder=None).up_to_date
+
+
+def test_index_written_before_store_records_still_loads(small_corpus, tmp_path, encoder):
+    """Flat indexes of the first format recorded only {"kind": "flat"}: they load and stay up to date."""
+    settings = settings_for(small_corpus, tmp_path / "index")
+    rebuild(settings, encoder=encoder)
+    _rewrite_manifest(settings, lambda manifest: manifest.update(store={"kind": "flat"}))
+    assert open_index(settings).dense["sentences"].size > 0
+    assert rebuild(settings, encoder=None).up_to_date
