@@ -50,7 +50,7 @@ def plot(results_file: Path, out: Path) -> Path:
         right.plot(sizes, [p[2] for p in points], label=LABELS.get(kind, kind), **style)
     for axis, target, text in ((left, TARGETS["latency"], "target 5 ms"), (right, TARGETS["memory"], "target 1.5 GB")):
         axis.axhline(target, color="grey", linewidth=0.8, linestyle=":")
-        axis.annotate(text, xy=(0.99, target * 1.08), xycoords=("axes fraction", "data"), ha="right",
+        axis.annotate(text, xy=(0.99, target * 0.93), xycoords=("axes fraction", "data"), ha="right", va="top",
                       color="grey", fontsize=8)
     for axis, title, unit in ((left, "Search latency, p50 (one query, k=100)", "ms"),
                               (right, "Peak memory of the serving process", "MB (RSS)")):
