@@ -3,8 +3,9 @@
 Why this kind (measured with `scripts/bench.py --scale`, table in README): at 1,000,000 MiniLM vectors
 exact search reads 1.5 GB per query; IVF-SQ8 keeps one byte per dimension (a quarter of the memory),
 scans only the `nprobe` closest of `nlist` clusters, and with a direct map still reconstructs any stored
-vector, which `similarities` needs. HNSW-SQ8 answered as fast but adds its graph to the memory and took
-far longer to build; IVF-PQ needs a refinement copy of the vectors to reach the recall target.
+vector, which `similarities` needs. HNSW-SQ8 stayed under recall@10 0.95 at 1M and adds its graph to
+the memory; IVF-PQ needs a refinement copy as large as the SQ8 codes to reach the target, builds
+longer and levels off at a lower recall, though it was a little faster per query.
 
 Parameters grow with the number of vectors and are recorded in the manifest:
 `nlist` about 4 * sqrt(n) clusters (never fewer than 39 training vectors per cluster), and `nprobe`

@@ -111,6 +111,11 @@ def scale_main(args: argparse.Namespace) -> int:
             print("--scale wants at least 1000 passages.", file=sys.stderr)
             return 2
         kinds = [k.strip() for k in args.kinds.split(",")] if args.kinds else None
+        known = ("flat", "ivf-sq8", "hnsw-sq8", "ivf-pq-refine")
+        unknown = [k for k in kinds or [] if k not in known]
+        if unknown:
+            print(f"--kinds: unknown {', '.join(unknown)}; choose from {', '.join(known)}.", file=sys.stderr)
+            return 2
         bench_scale.run(args.scale, kinds, bench_scale.DEFAULT_CACHE, results, args.fresh, args.squad)
         if args.lexical:
             bench_scale.lexical(args.scale, bench_scale.DEFAULT_CACHE, results, args.fresh)

@@ -13,8 +13,7 @@ from real ones:
    real sentences of that article plus anisotropic Gaussian noise (per-dimension spread of the real
    embeddings), normalised: `normalise(w * a + (1 - w) * b + NOISE * std * z)`, `w ~ U(0.5, 1)`.
    So passages keep the real geometry and topics, neighbours are near but not duplicates, and
-   consecutive passages share a topic like the sentences of a real document (windows and paragraphs
-   are then means of neighbouring passages, as in the engine).
+   consecutive passages share a topic like the sentences of a real document.
 3. Queries are the embeddings of real SQuAD questions: never stored, and shaped like what users ask.
 
 Everything is seeded, so a size is the same set of vectors on every run.
@@ -39,8 +38,6 @@ QUERY_COUNT = 2000
 NOISE = 0.45
 DOC_PASSAGES = 24
 """Passages per synthetic document (one SQuAD article each)."""
-PARAGRAPH_PASSAGES = 4
-"""Passages per synthetic paragraph: the engine's paragraph level has about a quarter of the rows."""
 
 
 def find_squad(explicit: Path | None = None) -> Path:
@@ -112,38 +109,3 @@ def synthetic_passages(
         mixed = weight * bases[first] + (1 - weight) * bases[second] + noise
         mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
         out[lo:hi] = mixed
-
-
-def neighbour_means(passages: np.ndarray, out: np.ndarray, radius: int = 1, chunk: int = 65536) -> None:
-    """The window level: each passage averaged with its neighbours in the same synthetic document."""
-    n = len(passages)
-    for lo in range(0, n, chunk):
-        hi = min(n, lo + chunk)
-        a, b = max(0, lo - radius), min(n, hi + radius)
-        block = np.asarray(passages[a:b], dtype=np.float32)
-        rows = np.arange(lo, hi)
-        total = np.zeros((hi - lo, passages.shape[1]), np.float32)
-        for offset in range(-radius, radius + 1):
-            other = np.clip(rows + offset, 0, n - 1)
-            same = (other // DOC_PASSAGES) == (rows // DOC_PASSAGES)
-            total += block[other - a] * same[:, None]
-        total /= np.linalg.norm(total, axis=1, keepdims=True)
-        out[lo:hi] = total
-
-
-def paragraph_means(passages: np.ndarray, out: np.ndarray, chunk: int = 65536) -> None:
-    """The paragraph level: the mean of every PARAGRAPH_PASSAGES consecutive passages."""
-    n = len(passages)
-    step = chunk - chunk % PARAGRAPH_PASSAGES
-    for lo in range(0, n, step):
-        block = np.asarray(passages[lo:min(n, lo + step)], dtype=np.float32)
-        groups = -(-len(block) // PARAGRAPH_PASSAGES)
-        padded = np.zeros((groups * PARAGRAPH_PASSAGES, block.shape[1]), np.float32)
-        padded[:len(block)] = block
-        sums = padded.reshape(groups, PARAGRAPH_PASSAGES, -1).sum(axis=1)
-        sums /= np.linalg.norm(sums, axis=1, keepdims=True)
-        out[lo // PARAGRAPH_PASSAGES:lo // PARAGRAPH_PASSAGES + groups] = sums
-
-
-def paragraph_count(n: int) -> int:
-    return -(-n // PARAGRAPH_PASSAGES)
