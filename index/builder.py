@@ -44,10 +44,19 @@ from .store import (
     load_text,
     read_manifest,
     record_files,
+    verify_files,
 )
 from .fsutil import write_atomic
 from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, level_token_lists
-from .vectors import FaissStore
+from .stores import (
+    StoreWriter,
+    incompatibility,
+    open_stores,
+    prune_unused,
+    rebuild_only_files,
+    store_outdated,
+)
+from .stores import describe as describe_store
 
 EMBED_BATCH = 64
 EMBED_CHUNK = 1024
@@ -89,6 +98,8 @@ class RebuildSummary:
     skipped: list[Skipped] = field(default_factory=list)
     up_to_date: bool = False
     full: bool = False
+    pruned_collections: list[str] = field(default_factory=list)
+    store: str = ""
     note: str = ""
     seconds: float = 0.0
 
@@ -115,9 +126,11 @@ def rebuild(
         candidates, listing_skips = list_documents(settings.corpus_dir, settings.extensions)
         previous, summary.note = _previous_index(folder, settings, full)
         if previous is not None and _unchanged(previous.manifest, candidates):
-            _summarise_unchanged(summary, previous.manifest)
-            summary.seconds = time.monotonic() - started
-            return summary
+            if not store_outdated(previous.manifest.store, settings, _level_sizes(previous.manifest)):
+                _summarise_unchanged(summary, previous.manifest)
+                summary.seconds = time.monotonic() - started
+                return summary
+            summary.note = "the vector store settings changed (ANN_THRESHOLD): re-indexing the stored vectors"
         temp = folder.new_temp()
         try:
             manifest = _build(temp, settings, candidates, listing_skips, previous, progress, encoder, summary)
@@ -125,8 +138,10 @@ def rebuild(
         except BaseException:
             shutil.rmtree(temp, ignore_errors=True)
             raise
+        summary.pruned_collections = prune_unused(settings, _kept_store_records(folder))
     summary.documents = len(manifest.documents)
     summary.units = manifest.unit_count
+    summary.store = describe_store(manifest.store)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -148,7 +163,26 @@ def _previous_index(folder: IndexFolder, settings: Settings, full: bool) -> tupl
         return None, "the embedding model changed: re-embedding every document"
     if manifest.chunker != chunker_config():
         return None, "the sentence splitter changed: re-embedding every document"
+    store_change = incompatibility(manifest.store, settings)
+    if store_change:
+        return None, f"the vector store changed (the index {store_change}): re-embedding every document"
     return _Previous(current, manifest), ""
+
+
+def _level_sizes(manifest: Manifest) -> dict[str, int]:
+    units = manifest.unit_count
+    return {"sentences": units, "windows": units, "paragraphs": sum(d.paragraphs for d in manifest.documents)}
+
+
+def _kept_store_records(folder: IndexFolder) -> list[dict[str, object]]:
+    """The store records of every version still on disk (their server collections must stay)."""
+    records = []
+    for version in folder.root.glob("v-*"):
+        try:
+            records.append(read_manifest(version).store)
+        except IndexProblem:
+            continue
+    return records
 
 
 def _unchanged(manifest: Manifest, candidates: list[DocumentFile]) -> bool:
@@ -263,7 +297,7 @@ def _build(
     np.save(temp / UNITS_FILE, units, allow_pickle=False)
     np.save(temp / CUES_FILE, np.concatenate(cue_chunks), allow_pickle=False)
     write_atomic(temp / ACRONYMS_FILE, json.dumps(build_table([phrase_counts]), ensure_ascii=False).encode("utf-8"))
-    identity = _embed(temp, settings, units, entries, plan, previous, progress, encoder, summary)
+    identity, store = _embed(temp, settings, units, entries, plan, previous, progress, encoder, summary)
     del units
 
     progress.stage("lexical index", len(LEXICAL_LEVELS))
@@ -275,7 +309,7 @@ def _build(
     manifest = Manifest(
         model=identity.as_dict(),
         chunker=chunker_config(),
-        store={"kind": "flat"},
+        store=store,
         documents=entries,
         skipped=skipped_records,  # type: ignore[arg-type]
         created=now,
@@ -363,9 +397,10 @@ def _embed(
     progress: Progress,
     encoder: Encoder | None,
     summary: RebuildSummary,
-) -> ModelIdentity:
+) -> tuple[ModelIdentity, dict[str, object]]:
     """Vectors for every dense level: copied for unchanged documents, encoded in batches for the rest
-    and streamed into memory-mapped files, so memory stays bounded by the batch size."""
+    and streamed into memory-mapped files, so memory stays bounded by the batch size; then each level
+    is handed to the vector store (returns the model and the manifest's store record)."""
     if plan.embed:
         encoder = encoder or load_encoder(settings)
         identity = encoder.identity
@@ -380,13 +415,16 @@ def _embed(
         for level in DENSE_LEVELS
     }
     if plan.reuse:
+        assert previous is not None
+        # Files kept only for rebuilds are not checked when serving: check them before copying.
+        verify_files(previous.directory, previous.manifest, only=rebuild_only_files(previous.manifest.store, DENSE_DIR))
+        old_stores = open_stores(previous.directory / DENSE_DIR, previous.manifest.store, DENSE_LEVELS, settings)
         for level in DENSE_LEVELS:
-            old_store = FaissStore.load(previous.directory / DENSE_DIR / level)  # type: ignore[union-attr]
             for new, old in plan.reuse:
                 lo, hi = _level_range(new, level)
                 old_lo, old_hi = _level_range(old, level)
-                memmaps[level][lo:hi] = old_store.vectors(old_lo, old_hi)
-            del old_store
+                memmaps[level][lo:hi] = old_stores[level].vectors(old_lo, old_hi)
+        del old_stores
     summary.embedded_units = sum(e.units for e in plan.embed)
     if plan.embed:
         text = load_text(temp)
@@ -400,12 +438,10 @@ def _embed(
     progress.stage("vector index", len(DENSE_LEVELS))
     for level in DENSE_LEVELS:
         memmaps[level].flush()
-        store = FaissStore.build(memmaps[level])
-        (temp / DENSE_DIR / level).mkdir(parents=True)
-        store.save(temp / DENSE_DIR / level)
-        del store
-        progress.advance(1)
     memmaps.clear()
+    writer = StoreWriter(settings)
     for level in DENSE_LEVELS:
+        writer.write(level, temp / f"{level}.tmp.npy", temp / DENSE_DIR / level)
         (temp / f"{level}.tmp.npy").unlink(missing_ok=True)
-    return identity
+        progress.advance(1)
+    return identity, writer.record()

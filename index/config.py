@@ -7,6 +7,7 @@ building a new `Settings` with `dataclasses.replace`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,11 @@ class Settings:
     show_closest: bool = True
     extensions: tuple[str, ...] = (".txt", ".md")
     cache_dir: Path = field(default=PROJECT_ROOT / "var" / "cache")
+    vector_store: str = "faiss"
+    ann_threshold: int = 50_000
+    qdrant_url: str = ""
+    qdrant_api_key: str = ""
+    qdrant_collection: str = "quotebot"
 
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.top_k > 20:
@@ -43,9 +49,20 @@ class Settings:
             )
         if self.max_question_chars < 10:
             raise SettingError(f"MAX_QUESTION_CHARS must be at least 10, not {self.max_question_chars}.")
+        if self.vector_store not in VECTOR_STORES:
+            raise SettingError(
+                f"VECTOR_STORE must be one of {', '.join(VECTOR_STORES)}, not {self.vector_store!r} (check .env)."
+            )
+        if self.ann_threshold < 1:
+            raise SettingError(f"ANN_THRESHOLD must be at least 1, not {self.ann_threshold} (check .env).")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", self.qdrant_collection):
+            raise SettingError(
+                f"QDRANT_COLLECTION must be 1-100 letters, digits, '-' or '_', not {self.qdrant_collection!r}."
+            )
 
 
 EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
+VECTOR_STORES = ("faiss", "qdrant")
 
 
 def load_dotenv_file(env_file: Path | None = None) -> None:
@@ -100,4 +117,9 @@ def settings_from_env(env_file: Path | None = None) -> Settings:
         max_question_chars=_int("MAX_QUESTION_CHARS", defaults.max_question_chars),
         show_closest=_bool("SHOW_CLOSEST", defaults.show_closest),
         cache_dir=_path("CACHE_DIR", defaults.cache_dir),
+        vector_store=os.environ.get("VECTOR_STORE", "").strip().lower() or defaults.vector_store,
+        ann_threshold=_int("ANN_THRESHOLD", defaults.ann_threshold),
+        qdrant_url=os.environ.get("QDRANT_URL", "").strip(),
+        qdrant_api_key=os.environ.get("QDRANT_API_KEY", "").strip(),
+        qdrant_collection=os.environ.get("QDRANT_COLLECTION", "").strip() or defaults.qdrant_collection,
     )

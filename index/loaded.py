@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Settings
+from .config import SettingError, Settings
 from .cues import CUE_DTYPE
 from .embedding import describe_model
 from .lexical import LexicalIndex, tokenize
@@ -33,7 +33,8 @@ from .store import (
     verify_files,
 )
 from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, group_ids, name_terms
-from .vectors import FaissStore
+from .stores import incompatibility, open_stores, rebuild_only_files
+from .vectors import VectorStore
 
 DOC_REFERENCE_MAX_SHARE = 0.005
 """A file-name word names its document when at most this share of sentences (or 2) use it."""
@@ -49,7 +50,7 @@ class LoadedIndex:
     cues: np.ndarray
     text: bytes
     acronyms: dict[str, str]
-    dense: dict[str, FaissStore]
+    dense: dict[str, VectorStore]
     lexical: dict[str, LexicalIndex]
     doc_of: np.ndarray
     paragraph_of: np.ndarray
@@ -91,15 +92,17 @@ def open_index(settings: Settings, verify: bool = True) -> LoadedIndex:
     manifest = read_manifest(directory)
     check_compatible(manifest, settings, directory)
     if verify:
-        verify_files(directory, manifest)
+        verify_files(directory, manifest, skip=rebuild_only_files(manifest.store, DENSE_DIR))
     try:
-        return _load(directory, manifest)
+        return _load(directory, manifest, settings)
+    except SettingError:
+        raise
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexCorrupt(f"The index in {directory} could not be read ({exc}): {REBUILD_HINT}.") from exc
 
 
 def check_compatible(manifest: Manifest, settings: Settings, directory: Path) -> None:
-    """Raise IndexIncompatible when the index was built by another model or sentence splitter."""
+    """Raise IndexIncompatible when the index was built by another model, sentence splitter or vector store."""
     wanted = describe_model(settings)
     model = manifest.model
     if model.get("fingerprint") != wanted.fingerprint or model.get("backend") != wanted.backend:
@@ -111,14 +114,17 @@ def check_compatible(manifest: Manifest, settings: Settings, directory: Path) ->
         raise IndexIncompatible(
             f"The index in {directory} was split by another version of the sentence splitter: {REBUILD_HINT}."
         )
+    store_change = incompatibility(manifest.store, settings)
+    if store_change:
+        raise IndexIncompatible(f"The index in {directory} {store_change}: {REBUILD_HINT} --full.")
 
 
-def _load(directory: Path, manifest: Manifest) -> LoadedIndex:
+def _load(directory: Path, manifest: Manifest, settings: Settings) -> LoadedIndex:
     units = load_units(directory)
     cues = np.load(directory / CUES_FILE, allow_pickle=False)
     if cues.dtype != CUE_DTYPE or len(cues) != len(units) or len(units) != manifest.unit_count:
         raise IndexCorrupt(f"The unit tables in {directory} disagree with its manifest: {REBUILD_HINT}.")
-    dense = {level: FaissStore.load(directory / DENSE_DIR / level) for level in DENSE_LEVELS}
+    dense = open_stores(directory / DENSE_DIR, manifest.store, DENSE_LEVELS, settings)
     if dense["sentences"].size != len(units) or dense["windows"].size != len(units):
         raise IndexCorrupt(f"The vector stores in {directory} disagree with its unit table: {REBUILD_HINT}.")
     lexical = {level: LexicalIndex.load(directory / LEXICAL_DIR / level, mmap=True) for level in LEXICAL_LEVELS}

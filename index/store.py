@@ -5,7 +5,8 @@ Layout of `INDEX_DIR`::
     CURRENT            name of the version folder being served (replaced with os.replace)
     .lock              held by a rebuild, so two never run at once
     v-<time>-<id>/     one complete index: manifest.json, units.npy, cues.npy, text.bin, acronyms.json,
-                       dense/<level>/ (FAISS), lexical/<level>/ (BM25)
+                       dense/<level>/ (vectors: FAISS vectors.faiss, or ann.faiss + the exact
+                       vectors.npy; Qdrant local mode: vectors.npy), lexical/<level>/ (BM25)
     tmp-<id>/          a rebuild in progress (removed by the next rebuild if it was killed)
 
 A reader follows `CURRENT` to a complete folder; a rebuild writes a new folder and only then moves
@@ -226,11 +227,15 @@ def read_manifest(directory: Path) -> Manifest:
     return Manifest.from_json(data, path)
 
 
-def verify_files(directory: Path, manifest: Manifest) -> None:
-    """Check every file the manifest lists: present, same size, same SHA-256."""
+def verify_files(
+    directory: Path, manifest: Manifest, skip: set[str] | frozenset[str] = frozenset(), only: set[str] | None = None
+) -> None:
+    """Check the files the manifest lists (all, less `skip`, or just `only`): present, same size, same SHA-256."""
     if not manifest.files:
         raise IndexCorrupt(f"The manifest in {directory} lists no files: {REBUILD_HINT}.")
     for rel, expected in manifest.files.items():
+        if rel in skip or (only is not None and rel not in only):
+            continue
         path = directory / rel
         if not path.resolve().is_relative_to(directory.resolve()):
             raise IndexCorrupt(f"The manifest in {directory} names a file outside the index: {rel!r}.")

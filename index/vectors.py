@@ -1,7 +1,12 @@
-"""The dense vector store: FAISS, exact inner-product search over normalised vectors.
+"""The dense vector store interface, and FAISS, the embedded default behind it.
 
-Kept behind a small interface (`search`, `similarities`, `save`, `load`) so the retriever never
-touches FAISS itself and another store can take its place.
+Kept behind a small interface (`search`, `similarities`, `vectors`) so the retriever never touches
+FAISS itself and another store (Qdrant, `index/qdrant_store.py`) can take its place.
+
+FAISS keeps a level exact (`IndexFlatIP`, file `vectors.faiss`) up to `ANN_THRESHOLD` vectors, and above
+it switches to IVF-SQ8 (`ann.faiss`, see `index/ann.py`), which is compressed and therefore lossy; the
+exact float32 vectors are then kept beside it in `vectors.npy`, which serving never reads: an
+incremental rebuild copies unchanged documents' vectors from it bit for bit.
 """
 
 from __future__ import annotations
@@ -11,7 +16,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .ann import KIND as ANN_KIND
+from .ann import build_ivf_sq8, describe_index, parameters_for
+
 VECTORS_FILE = "vectors.faiss"
+ANN_FILE = "ann.faiss"
+RAW_FILE = "vectors.npy"
+FLAT_KIND = "flat"
+
+
+class StoreMismatch(ValueError):
+    """A store's files are not what the manifest says they are (another kind, size or parameters)."""
 
 
 class VectorStore(Protocol):
@@ -26,21 +41,23 @@ class VectorStore(Protocol):
         """Inner product of the query with the stored vectors `ids`."""
         ...
 
-    def save(self, directory: Path) -> list[str]:
-        """Write the store into `directory`; return the file names written."""
+    def vectors(self, lo: int, hi: int) -> np.ndarray:
+        """Stored vectors `lo`..`hi`, to reuse them for unchanged documents in an incremental rebuild."""
         ...
 
 
 class FaissStore:
-    """A FAISS `IndexFlatIP`: exact search, which is fast enough up to a few hundred thousand vectors."""
+    """One dense level in FAISS: exact `IndexFlatIP`, or IVF-SQ8 above the ANN threshold."""
 
-    def __init__(self, index: Any) -> None:
+    def __init__(self, index: Any, raw: np.ndarray | None = None) -> None:
         self._index = index
+        self._raw = raw
         self.dim: int = int(index.d)
         self.size: int = int(index.ntotal)
 
     @classmethod
     def build(cls, vectors: np.ndarray, batch: int = 65536) -> "FaissStore":
+        """An exact store of `vectors` (in memory; `write_level` is what the builder uses)."""
         import faiss
 
         index = faiss.IndexFlatIP(int(vectors.shape[1]))
@@ -63,17 +80,52 @@ class FaissStore:
         return vectors @ query.astype(np.float32, copy=False)
 
     def vectors(self, lo: int, hi: int) -> np.ndarray:
-        """Stored vectors `lo`..`hi`, to reuse them for unchanged documents in an incremental rebuild."""
+        if self._raw is not None:
+            return np.array(self._raw[lo:hi], dtype=np.float32)
         return self._index.reconstruct_n(lo, hi - lo)
 
-    def save(self, directory: Path) -> list[str]:
+    @classmethod
+    def write_level(cls, vectors_file: Path, directory: Path, ann_threshold: int) -> dict[str, Any]:
+        """Build the level from the memory-mapped `vectors_file` into `directory`; return its manifest
+        record. Above the threshold the file itself is moved in as the exact copy (no second write)."""
         import faiss
 
-        faiss.write_index(self._index, str(directory / VECTORS_FILE))
-        return [VECTORS_FILE]
+        vectors = np.load(vectors_file, mmap_mode="r", allow_pickle=False)
+        count = len(vectors)
+        directory.mkdir(parents=True, exist_ok=True)
+        if count <= ann_threshold:
+            faiss.write_index(cls.build(vectors)._index, str(directory / VECTORS_FILE))
+            del vectors
+            return {"kind": FLAT_KIND, "vectors": count}
+        parameters = parameters_for(count)
+        faiss.write_index(build_ivf_sq8(vectors, parameters), str(directory / ANN_FILE))
+        del vectors
+        vectors_file.replace(directory / RAW_FILE)
+        return {**parameters.as_dict(), "vectors": count, "rebuild_files": [RAW_FILE]}
 
     @classmethod
-    def load(cls, directory: Path) -> "FaissStore":
+    def load(cls, directory: Path, record: dict[str, Any] | None = None) -> "FaissStore":
+        """Open a level written by `write_level`, checking it is the kind, size and parameters that
+        `record` (from the manifest) says; an old manifest without per-level records means flat."""
         import faiss
 
-        return cls(faiss.read_index(str(directory / VECTORS_FILE)))
+        record = record or {"kind": FLAT_KIND}
+        kind = record.get("kind")
+        if kind not in (FLAT_KIND, ANN_KIND):
+            raise StoreMismatch(f"{directory}: the manifest records an unknown FAISS store kind {kind!r}")
+        name = VECTORS_FILE if kind == FLAT_KIND else ANN_FILE
+        if not (directory / name).is_file():
+            raise StoreMismatch(f"{directory} has no {name}, which a {kind} store needs (store kind tampered?)")
+        index = faiss.read_index(str(directory / name))
+        found = describe_index(index)
+        expected = {k: v for k, v in record.items() if k not in ("vectors", "rebuild_files")}
+        if found != expected:
+            raise StoreMismatch(f"{directory / name} is {found}, but the manifest records {expected}")
+        if "vectors" in record and int(index.ntotal) != record["vectors"]:
+            raise StoreMismatch(f"{directory / name} holds {index.ntotal} vectors, the manifest {record['vectors']}")
+        raw = None
+        if kind == ANN_KIND:
+            raw = np.load(directory / RAW_FILE, mmap_mode="r", allow_pickle=False)
+            if raw.shape != (int(index.ntotal), int(index.d)) or raw.dtype != np.float32:
+                raise StoreMismatch(f"{directory / RAW_FILE} has shape {raw.shape}, not that of {directory / name}")
+        return cls(index, raw)

@@ -1,6 +1,8 @@
 """Speed figures: warm query latency, cold one-shot CLI time, index build time and throughput.
 
     python scripts/bench.py [--questions FILE] [--corpus DIR] [--repeat 3]
+    python scripts/bench.py --scale N [--kinds flat,ivf-sq8,...] [--lexical] [--fresh]   (scripts/bench_scale.py)
+    python scripts/bench.py --plot [--out docs/scale.png]                                (scripts/scale_plot.py)
 
 Warm latency: every question of the dev file answered --repeat times by one engine (after a warm-up).
 Cold CLI: `python -m bot.cli --json QUESTION` as a fresh process against a built index, median of 3.
@@ -34,8 +36,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=ROOT / "tests" / "data" / "dev_questions.jsonl")
     parser.add_argument("--corpus", metavar="DIR")
     parser.add_argument("--repeat", type=int, default=3)
+    scale = parser.add_argument_group("scale mode: the vector store over N synthetic passages")
+    scale.add_argument("--scale", type=int, metavar="N", help="measure stores of N passages instead")
+    scale.add_argument("--kinds", help="comma-separated store kinds: flat, ivf-sq8, hnsw-sq8, ivf-pq-refine "
+                       "(default: what the engine would use at N, and flat up to 300,000)")
+    scale.add_argument("--lexical", action="store_true", help="also measure BM25 over N passages")
+    scale.add_argument("--fresh", action="store_true", help="rebuild stores instead of reusing saved ones")
+    scale.add_argument("--squad", type=Path, help="SQuAD v1.1 dev JSON (default: shared/benchmarks/...)")
+    scale.add_argument("--plot", action="store_true", help="write the latency/memory picture from saved results")
+    scale.add_argument("--out", type=Path, default=ROOT / "docs" / "scale.png", help="where --plot writes the PNG")
     args = parser.parse_args(argv)
     print("$ python scripts/bench.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    if args.scale is not None or args.plot:
+        return scale_main(args)
 
     from index import settings_from_env
     from index.builder import rebuild
@@ -84,6 +97,36 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         print(f"cold one-shot CLI answer (python -m bot.cli --json): median {statistics.median(colds):.2f} s "
               f"(min {min(colds):.2f}, max {max(colds):.2f})")
+    return 0
+
+
+def scale_main(args: argparse.Namespace) -> int:
+    """The scale benchmark and its picture (kept in their own modules beside this one)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_scale
+
+    results = bench_scale.default_results()
+    if args.scale is not None:
+        if args.scale < 1000:
+            print("--scale wants at least 1000 passages.", file=sys.stderr)
+            return 2
+        kinds = [k.strip() for k in args.kinds.split(",")] if args.kinds else None
+        known = ("flat", "ivf-sq8", "hnsw-sq8", "ivf-pq-refine")
+        unknown = [k for k in kinds or [] if k not in known]
+        if unknown:
+            print(f"--kinds: unknown {', '.join(unknown)}; choose from {', '.join(known)}.", file=sys.stderr)
+            return 2
+        bench_scale.run(args.scale, kinds, bench_scale.DEFAULT_CACHE, results, args.fresh, args.squad)
+        if args.lexical:
+            bench_scale.lexical(args.scale, bench_scale.DEFAULT_CACHE, results, args.fresh)
+    if args.plot:
+        import scale_plot
+
+        if not results.is_file():
+            print(f"No scale results in {results} yet: run python scripts/bench.py --scale N first.", file=sys.stderr)
+            return 1
+        print(f"wrote {scale_plot.plot(results, args.out)}\n")
+        print(scale_plot.markdown_tables(results))
     return 0
 
 

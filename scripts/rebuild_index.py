@@ -56,6 +56,10 @@ def format_summary(summary) -> str:
         f"documents {summary.documents}, chunks (sentences) {summary.units}, embedded {summary.embedded_units}, "
         f"reused {summary.reused}, {summary.seconds:.1f} s"
     )
+    if summary.store:
+        lines.append(summary.store)
+    if summary.pruned_collections:
+        lines.append(f"deleted {len(summary.pruned_collections)} Qdrant collections no kept version uses")
     for label, paths in (("added", summary.added), ("changed", summary.changed), ("removed", summary.removed)):
         if paths:
             lines.append(f"{label} ({len(paths)}): " + ", ".join(paths[:10]) + (" ..." if len(paths) > 10 else ""))
