@@ -23,6 +23,8 @@ from .question import ANSWER_TYPES, QuestionAnalysis, analyse
 CANDIDATES_PER_RETRIEVER = 30
 DENSE_DEPTH = 100
 """Dense ranks beyond this depth count as this depth (exact ranks would need a full scan)."""
+LEXICAL_RANK_DEPTH = 1000
+"""BM25 ranks beyond this depth count as this depth."""
 SELECTIVE_TERMS = 2
 SOURCE_PENALTY = 4.0
 """Taken off the ranker score of a candidate that misses the source the question names."""
@@ -100,9 +102,10 @@ def expand_acronyms(index: LoadedIndex, text: str) -> str:
     return "".join(out)
 
 
-def _normalised(scores: np.ndarray) -> np.ndarray:
+def _normaliser(scores: np.ndarray) -> float:
+    """What divides scores so the best is 1 (1 when nothing scores, so everything stays 0)."""
     top = float(scores.max()) if len(scores) else 0.0
-    return scores / top if top > 0 else np.zeros_like(scores)
+    return top if top > 0 else 1.0
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -114,8 +117,12 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def _sparse_ranks(scores: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """0-based rank of each id among all units (ties share the better rank)."""
-    positive = np.sort(scores[scores > 0])[::-1]
+    """0-based rank of each id among all units (ties share the better rank); ranks beyond
+    `LEXICAL_RANK_DEPTH` count as that depth, so a question costs no full sort of a large corpus."""
+    positive = scores[scores > 0]
+    if len(positive) > LEXICAL_RANK_DEPTH:
+        positive = positive[np.argpartition(-positive, LEXICAL_RANK_DEPTH)[:LEXICAL_RANK_DEPTH]]
+    positive = np.sort(positive)[::-1]
     return np.searchsorted(-positive, -scores[ids], side="left").astype(np.float64)
 
 
@@ -134,13 +141,15 @@ def candidate_features(index: LoadedIndex, plan: QueryPlan, query_vector: np.nda
     dense_s_top, dense_s_ids = index.dense["sentences"].search(query_vector, min(DENSE_DEPTH, n))
     dense_w_top, dense_w_ids = index.dense["windows"].search(query_vector, min(DENSE_DEPTH, n))
     bm25 = {level: lexical[level].scores(terms) for level in ("sentences", "windows", "wide_windows")}
-    paragraph_scores = lexical["paragraphs"].scores(terms)
-    doc_rows = np.unique(index.doc_of, return_inverse=True)[1]
     bs, bw, bw2 = bm25["sentences"], bm25["windows"], bm25["wide_windows"]
-    bp = paragraph_scores[index.paragraph_of]
-    bd = lexical["documents"].scores(terms)[doc_rows]
-    previous_para = index.previous_paragraph[index.paragraph_of]
-    bpp = np.where(previous_para >= 0, paragraph_scores[np.maximum(previous_para, 0)], 0.0)
+    # Paragraph and document scores stay per paragraph / document (every one has sentences, so their
+    # maxima are the maxima over sentences, and document rows are `doc_of`); only candidates look
+    # them up, so a question costs no pass over a large corpus beyond scoring it.
+    paragraph_scores = lexical["paragraphs"].scores(terms)
+    doc_scores = lexical["documents"].scores(terms)
+    previous_scores = np.where(
+        index.previous_paragraph >= 0, paragraph_scores[np.maximum(index.previous_paragraph, 0)], 0.0
+    )
 
     ids = np.unique(np.concatenate([
         dense_s_ids[:CANDIDATES_PER_RETRIEVER], dense_w_ids[:CANDIDATES_PER_RETRIEVER],
@@ -164,7 +173,11 @@ def candidate_features(index: LoadedIndex, plan: QueryPlan, query_vector: np.nda
         position = {int(u): r for r, u in enumerate(top_ids.tolist())}
         dense_rank[name] = np.array([position.get(int(i), len(top_ids)) for i in ids], dtype=np.float64)
 
-    nbs, nbw, nbp, nbd, nbw2, nbpp = (_normalised(x) for x in (bs, bw, bp, bd, bw2, bpp))
+    top_s, top_w, top_w2 = _normaliser(bs), _normaliser(bw), _normaliser(bw2)
+    cand_paras = index.paragraph_of[ids]
+    nbp = paragraph_scores[cand_paras] / _normaliser(paragraph_scores)
+    nbd = doc_scores[index.doc_of[ids]] / _normaliser(doc_scores)
+    nbpp = previous_scores[cand_paras] / _normaliser(previous_scores)
 
     # Which query terms each candidate, its windows and its paragraphs contain.
     qset = sorted(set(terms))
@@ -177,7 +190,6 @@ def candidate_features(index: LoadedIndex, plan: QueryPlan, query_vector: np.nda
     in_w2 = np.zeros_like(in_s)
     in_p = np.zeros_like(in_s)
     in_pp = np.zeros_like(in_s)
-    cand_paras = index.paragraph_of[ids]
     cand_prev_paras = index.previous_paragraph[cand_paras]
     docs = index.doc_of[ids]
     for row, term in enumerate(qset):
@@ -210,13 +222,13 @@ def candidate_features(index: LoadedIndex, plan: QueryPlan, query_vector: np.nda
     lengths = (index.units["end"][ids] - index.units["start"][ids]).astype(np.float64)
     columns = [
         ds, dw, dp, ds_prev, ds_next,
-        nbs[ids], nbw[ids], nbp[ids], nbd[ids], np.log1p(bs[ids]), np.log1p(bw[ids]),
+        bs[ids] / top_s, bw[ids] / top_w, nbp, nbd, np.log1p(bs[ids]), np.log1p(bw[ids]),
         1 / (1 + dense_rank["s"]), 1 / (1 + dense_rank["w"]),
         1 / (1 + _sparse_ranks(bs, ids)), 1 / (1 + _sparse_ranks(bw, ids)),
         coverage(in_s), coverage(in_w), coverage(in_p),
         ds - (dense_s_top[0] if len(dense_s_top) else 0.0), dw - (dense_w_top[0] if len(dense_w_top) else 0.0),
-        np.log(np.maximum(lengths, 1)), np.where(before, nbs[prev_ids], 0.0), np.where(after, nbs[next_ids], 0.0),
-        nbw2[ids], nbpp[ids], bigrams,
+        np.log(np.maximum(lengths, 1)), np.where(before, bs[prev_ids] / top_s, 0.0), np.where(after, bs[next_ids] / top_s, 0.0),
+        bw2[ids] / top_w2, nbpp, bigrams,
     ]
 
     # The rarest query terms the corpus knows: where exactly do they occur around the candidate?
