@@ -137,17 +137,15 @@ class SquadQuestion:
     spans: tuple[tuple[int, int], ...]
 
 
-def squad_documents(squad_json: Path, titles: bool = False) -> tuple[dict[str, str], list[SquadQuestion]]:
+def squad_documents(squad_json: Path) -> tuple[dict[str, str], list[SquadQuestion]]:
     """SQuAD articles as documents (file name from the title) and their questions with gold spans
-    as character offsets into the document. With `titles`, each document starts with its title as a
-    heading line, as real documents do (training shows the ranker that headings are not answers)."""
+    as character offsets into the document."""
     data = json.loads(squad_json.read_text(encoding="utf-8"))
     documents: dict[str, str] = {}
     questions = []
     for article in data["data"]:
         name = re.sub(r"[^\w\-]+", "_", article["title"]).strip("_")[:100] + ".txt"
-        heading = article["title"].replace("_", " ") + "\n\n" if titles else ""
-        offset = len(heading)
+        offset = 0
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 questions.append(SquadQuestion(
@@ -156,7 +154,7 @@ def squad_documents(squad_json: Path, titles: bool = False) -> tuple[dict[str, s
                     tuple((offset + a["answer_start"], offset + a["answer_start"] + len(a["text"])) for a in qa["answers"]),
                 ))
             offset += len(paragraph["context"]) + 2
-        documents[name] = heading + "\n\n".join(p["context"] for p in article["paragraphs"])
+        documents[name] = "\n\n".join(p["context"] for p in article["paragraphs"])
     return documents, questions
 
 

@@ -140,6 +140,11 @@ def export(booster) -> TreeEnsemble:
 TYPE_CUES = {"number": FEATURE_NAMES.index("window_number"), "date": FEATURE_NAMES.index("window_date")}
 
 
+def _predict(model, features: np.ndarray) -> np.ndarray:
+    """Scores from a LightGBM booster or from the shipped `Ranker`."""
+    return model.predict(features) if hasattr(model, "predict") else model.score(features)
+
+
 def held_out_scores(groups: list[Group], booster) -> tuple[np.ndarray, np.ndarray, dict[str, list[bool]]]:
     """Best penalised score per question with its article (answerable) and without it (unanswerable),
     and, per answer type (number, date), whether the best sentence's window lacks that cue."""
@@ -148,7 +153,7 @@ def held_out_scores(groups: list[Group], booster) -> tuple[np.ndarray, np.ndarra
     for g in groups:
         if g.labels.sum() == 0:
             continue
-        scores = booster.predict(g.features) - SOURCE_PENALTY * g.violates
+        scores = _predict(booster, g.features) - SOURCE_PENALTY * g.violates
         present.append(scores.max())
         own = np.isin(g.docs, g.docs[g.labels > 0])
         if (~own).any():
@@ -169,15 +174,25 @@ def dense_floor(groups: list[Group], score) -> float:
 
 
 def calibrate_only(args, index, encoder, questions, rng) -> int:
-    """Recompute the dense floor for the shipped ranker without refitting it."""
+    """Recompute the dense floor and the answer-type checks for the shipped ranker without refitting
+    it. Its training questions are scored by it, so the type refusal measured here is optimistic
+    beside the held-out figure a full training run prints."""
     from index.ranker import load_ranker
 
     ranker = load_ranker(args.out)
     groups = collect(index, encoder, questions, [q.question for q in questions])
     groups += collect(index, encoder, questions, [degrade(q.question, rng) for q in questions])
-    meta = dict(ranker.meta, min_dense_window=dense_floor(groups, ranker.score), max_dense_refused=MAX_DENSE_REFUSED)
+    _, _, type_missing = held_out_scores(groups, ranker)
+    type_refused = {kind: float(np.mean(missing)) if missing else 1.0 for kind, missing in type_missing.items()}
+    meta = dict(
+        ranker.meta, min_dense_window=dense_floor(groups, ranker.score), max_dense_refused=MAX_DENSE_REFUSED,
+        held_out_type_refused=type_refused,
+        check_answer_types=sorted(kind for kind, share in type_refused.items() if share <= MAX_TYPE_REFUSED),
+    )
+    meta.pop("check_answer_type", None)
     args.out.write_text(json.dumps({"meta": meta, "trees": ranker.trees.to_json()}), encoding="utf-8")
-    print(f"dense floor {meta['min_dense_window']:.3f} written to {args.out}")
+    print(f"dense floor {meta['min_dense_window']:.3f}, answer types checked {meta['check_answer_types']} "
+          f"(refusal {type_refused}) written to {args.out}")
     return 0
 
 
@@ -191,7 +206,7 @@ def main() -> int:
     args = parser.parse_args()
     started = time.monotonic()
     settings: Settings = settings_from_env()
-    documents, questions = squad_documents(args.squad, titles=True)
+    documents, questions = squad_documents(args.squad)
     write_documents(documents, args.work / "corpus")
     settings = dataclasses.replace(settings, corpus_dir=args.work / "corpus", index_dir=args.work / "index")
     encoder = load_encoder(settings)
