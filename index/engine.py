@@ -90,6 +90,8 @@ class Engine:
         """The quotes that answer `question`, best first (at most k), or an abstention (unless
         `abstain` is false: benchmarks measure retrieval on its own)."""
         k = k or self.settings.top_k
+        # Lone UTF-16 surrogates (Discord JSON may carry them) crash the tokenizer: pair or replace them.
+        question = question.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         cleaned = " ".join(question.replace("\x00", " ").split())
         notes: list[str] = []
         if not cleaned:

@@ -1,0 +1,32 @@
+"""Regressions found by the hostile-input and fault campaign (scripts/campaign.py), one test each."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from bot.cli import _decoded
+from index.config import PROJECT_ROOT
+
+
+def test_lone_surrogates_in_a_question_are_answered_not_crashed(engine):
+    """Discord's JSON can carry half a UTF-16 pair ("\\ud83d"); the tokenizer raised TypeError."""
+    for question in ("\ud800", "\udcff\udc80", "\ud83d\ude00"):
+        assert not engine.answer(question).answered
+    answer = engine.answer("what did \ud83d Abrams warn?")
+    assert answer.answered and "Abrams warned" in answer.quotes[0].text
+
+
+def test_cli_reads_questions_that_are_not_utf8(default_index):
+    """Invalid UTF-8 on standard input or in an argument is replaced, answered and echoed as JSON."""
+    env = dict(os.environ, CORPUS_DIR=str(default_index.corpus_dir), INDEX_DIR=str(default_index.index_dir))
+    stdin = b"what did \xed\xa0\x80 Abrams warn?\n\xff\xfe\n"
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "--json", "--no-rebuild", "-"], cwd=PROJECT_ROOT,
+                            env=env, input=stdin, capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    first, second = (json.loads(line) for line in result.stdout.decode("utf-8").splitlines())
+    assert first["answered"] and first["question"].startswith("what did \ufffd")
+    assert second["question"] == "\ufffd\ufffd" and not second["answered"]
+    assert _decoded(os.fsdecode(b"caf\xe9")) == "caf\ufffd" and _decoded("\ud800") == "\ufffd" * 3
