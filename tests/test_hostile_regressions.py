@@ -30,3 +30,19 @@ def test_cli_reads_questions_that_are_not_utf8(default_index):
     assert first["answered"] and first["question"].startswith("what did \ufffd")
     assert second["question"] == "\ufffd\ufffd" and not second["answered"]
     assert _decoded(os.fsdecode(b"caf\xe9")) == "caf\ufffd" and _decoded("\ud800") == "\ufffd" * 3
+
+
+def test_a_quote_starting_with_a_list_number_is_not_rendered_as_a_list():
+    """A numbered document line before the answering sentence rendered as `> 1. **...**`: a list."""
+    import re
+
+    from bot.discord_render import render_answer
+    from index.answer import Answer, Quote
+
+    for text, focus_start in (("1. The vault rotation happens every Monday.", 3), ("2) The key is in the safe.", 0),
+                              ("- The backup key is red.", 2), ("12. The log is kept for ninety days.", 0)):
+        quote = Quote("doc.md", 0, len(text), text, 0.9, 1, 1, (focus_start, len(text)))
+        line = render_answer(Answer("q", True, [quote])).split("\n")[0]
+        assert not re.match(r"> \s*([-+*]|\d+[.)])(\s|$)", line), line  # no live list marker
+        shown = re.sub(r"\\([^0-9A-Za-z\s])", r"\1", line[2:]).replace("**", "")  # what Discord shows
+        assert shown == text, line
