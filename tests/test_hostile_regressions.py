@@ -46,3 +46,29 @@ def test_a_quote_starting_with_a_list_number_is_not_rendered_as_a_list():
         assert not re.match(r"> \s*([-+*]|\d+[.)])(\s|$)", line), line  # no live list marker
         shown = re.sub(r"\\([^0-9A-Za-z\s])", r"\1", line[2:]).replace("**", "")  # what Discord shows
         assert shown == text, line
+
+
+def test_corpus_listing_survives_deep_folders_bad_names_and_broken_links(tmp_path):
+    """os.walk recursed once per folder (RecursionError past ~1,000 levels); a file name that is not
+    UTF-8 reached the manifest and crashed its JSON encoding after all the embedding was done."""
+    from index.corpus import list_documents
+
+    corpus = tmp_path / "corpus"
+    deep = corpus
+    corpus.mkdir()
+    for _ in range(1200):  # os.makedirs recurses too
+        deep = deep / "d"
+        os.mkdir(deep)
+    (deep / "deep.txt").write_text("The deep note mentions the mine.\n", encoding="utf-8")
+    with open(os.fsencode(corpus) + b"/caf\xe9.txt", "wb") as handle:
+        handle.write(b"A Latin-1 file name.\n")
+    os.symlink("missing.txt", corpus / "dangling.txt")
+    try:
+        found, skipped = list_documents(corpus)
+        reasons = {s.path: s.reason for s in skipped}
+        assert [f.path for f in found] == ["d/" * 1200 + "deep.txt"]
+        assert reasons["caf\ufffd.txt"].startswith("file name is not valid UTF-8")
+        assert reasons["dangling.txt"].startswith("broken symlink")
+        json.dumps(reasons, ensure_ascii=False).encode("utf-8")  # fit for the manifest
+    finally:
+        subprocess.run(["rm", "-rf", str(corpus)], check=True)  # shutil.rmtree recurses too
