@@ -206,7 +206,7 @@ def _build(
     progress.stage("reading", len(candidates))
     with open(temp / TEXT_FILE, "wb") as text_out:
         for candidate in candidates:
-            result = read_document(candidate)
+            result = read_document(candidate, settings.max_document_mb * 1024 * 1024)
             progress.advance(1)
             if isinstance(result, Skipped):
                 _skip(summary, skipped_records, result, candidate)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Iterator
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
-"""Larger files are skipped: embedding one would take hours on a laptop CPU. `MAX_DOCUMENT_MB` changes it."""
+"""Larger files are skipped: embedding one would take hours on a laptop CPU. The `MAX_DOCUMENT_MB`
+setting changes it (the rebuild passes it in)."""
 
 
 class CorpusError(RuntimeError):

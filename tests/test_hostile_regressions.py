@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -72,3 +73,21 @@ def test_corpus_listing_survives_deep_folders_bad_names_and_broken_links(tmp_pat
         json.dumps(reasons, ensure_ascii=False).encode("utf-8")  # fit for the manifest
     finally:
         subprocess.run(["rm", "-rf", str(corpus)], check=True)  # shutil.rmtree recurses too
+
+
+def test_max_document_mb_is_a_real_setting(tmp_path, encoder, monkeypatch):
+    """The skip message for a large file told users to raise MAX_DOCUMENT_MB, which did not exist."""
+    from conftest import settings_for
+    from index.builder import rebuild
+    from index.config import settings_from_env
+
+    monkeypatch.setenv("MAX_DOCUMENT_MB", "7")
+    assert settings_from_env().max_document_mb == 7
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "small.txt").write_text("The small file is about the harbour.\n", encoding="utf-8")
+    (corpus / "big.txt").write_text("The big file repeats itself. " * 80_000, encoding="utf-8")  # 2.3 MB
+    settings = dataclasses.replace(settings_for(corpus, tmp_path / "index"), max_document_mb=2)
+    summary = rebuild(settings, encoder=encoder)
+    assert [(s.path, s.reason.split(" (")[0]) for s in summary.skipped] == [("big.txt", "larger than 2 MB")]
+    assert "MAX_DOCUMENT_MB" in summary.skipped[0].reason and summary.documents == 1
