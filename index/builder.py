@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections import Counter
@@ -54,6 +55,11 @@ EMBED_BATCH = 64
 
 class CorpusEmpty(RuntimeError):
     """No usable document in the corpus folder: nothing to index."""
+
+
+class IndexWriteError(OSError):
+    """The new index could not be written (disk full, file too large, I/O error); the previous
+    index is untouched and still serving."""
 
 
 class Progress(Protocol):
@@ -116,17 +122,30 @@ def rebuild(
             _summarise_unchanged(summary, previous.manifest)
             summary.seconds = time.monotonic() - started
             return summary
-        temp = folder.new_temp()
+        temp: Path | None = None
         try:
+            temp = folder.new_temp()
             manifest = _build(temp, settings, candidates, listing_skips, previous, progress, encoder, summary)
             folder.publish(temp)
-        except BaseException:
-            shutil.rmtree(temp, ignore_errors=True)
+        except BaseException as exc:
+            if temp is not None:
+                shutil.rmtree(temp, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise IndexWriteError(_write_failure(settings.index_dir, exc)) from exc
             raise
     summary.documents = len(manifest.documents)
     summary.units = manifest.unit_count
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _write_failure(index_dir: Path, exc: OSError) -> str:
+    reason = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
+    return (
+        f"Could not write the new index in {index_dir} ({reason}); the previous index is unchanged and "
+        "still serving. Free some disk space (or raise the file-size limit) and run "
+        "`python scripts/rebuild_index.py` again."
+    )
 
 
 def _previous_index(folder: IndexFolder, settings: Settings, full: bool) -> tuple[_Previous | None, str]:
@@ -348,10 +367,7 @@ def _embed(
     total_paragraphs = sum(e.paragraphs for e in entries)
     sizes = {"sentences": len(units), "windows": len(units), "paragraphs": total_paragraphs}
     memmaps = {
-        level: np.lib.format.open_memmap(
-            temp / f"{level}.tmp.npy", mode="w+", dtype=np.float32, shape=(sizes[level], identity.dim)
-        )
-        for level in DENSE_LEVELS
+        level: _reserved_memmap(temp / f"{level}.tmp.npy", (sizes[level], identity.dim)) for level in DENSE_LEVELS
     }
     if plan.reuse:
         for level in DENSE_LEVELS:
@@ -393,3 +409,15 @@ def _embed(
     for level in DENSE_LEVELS:
         (temp / f"{level}.tmp.npy").unlink(missing_ok=True)
     return identity
+
+
+def _reserved_memmap(path: Path, shape: tuple[int, int]) -> np.ndarray:
+    """A float32 memory-mapped array whose disk space is reserved now: writing through a sparse
+    mapping on a full disk kills the process with SIGBUS, reserving first raises ENOSPC here."""
+    array = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape)
+    with open(path, "r+b") as handle:
+        try:
+            os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    return array

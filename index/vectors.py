@@ -6,6 +6,7 @@ touches FAISS itself and another store can take its place.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -69,7 +70,12 @@ class FaissStore:
     def save(self, directory: Path) -> list[str]:
         import faiss
 
-        faiss.write_index(self._index, str(directory / VECTORS_FILE))
+        path = directory / VECTORS_FILE
+        try:
+            faiss.write_index(self._index, str(path))
+        except RuntimeError as exc:  # FAISS reports a failed write (disk full...) as RuntimeError
+            cause = re.search(r"\(([^()]+)\)\s*$", str(exc))  # "... write error in X: 9955 != 32000 (File too large)"
+            raise OSError(f"could not write {path}: {cause.group(1) if cause else exc}") from exc
         return [VECTORS_FILE]
 
     @classmethod

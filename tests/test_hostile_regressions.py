@@ -91,3 +91,68 @@ def test_max_document_mb_is_a_real_setting(tmp_path, encoder, monkeypatch):
     summary = rebuild(settings, encoder=encoder)
     assert [(s.path, s.reason.split(" (")[0]) for s in summary.skipped] == [("big.txt", "larger than 2 MB")]
     assert "MAX_DOCUMENT_MB" in summary.skipped[0].reason and summary.documents == 1
+
+
+def _small_corpus(folder):
+    folder.mkdir()
+    for topic in ("harbour", "orchard"):
+        sentences = " ".join(f"In month {k} the {topic} keeper counted {k * 3} crates." for k in range(12))
+        (folder / f"{topic}.md").write_text(f"# The {topic}\n\n{sentences}\n", encoding="utf-8")
+    return folder
+
+
+def test_write_error_mid_rebuild_names_the_index_and_keeps_the_old_one(tmp_path, encoder):
+    """A failed write said only "[Errno 27] File too large" (FAISS's failures were tracebacks)."""
+    import resource
+
+    import pytest
+
+    from conftest import settings_for
+    from index.builder import IndexWriteError, rebuild
+    from index.loaded import open_index
+    from index.store import IndexFolder
+
+    settings = settings_for(_small_corpus(tmp_path / "corpus"), tmp_path / "index")
+    rebuild(settings, encoder=encoder)
+    before = IndexFolder(settings.index_dir).current()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, hard))  # Python ignores SIGXFSZ: writes fail with EFBIG
+    try:
+        with pytest.raises(IndexWriteError) as failure:
+            rebuild(settings, full=True, encoder=encoder)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    message = str(failure.value)
+    assert str(settings.index_dir) in message and "still serving" in message and "File too large" in message
+    assert IndexFolder(settings.index_dir).current() == before and open_index(settings).size > 0
+    assert not list(settings.index_dir.glob("tmp-*"))
+
+
+def test_full_disk_while_embedding_is_a_message_not_sigbus(tmp_path):
+    """Vectors are written through a memory map; on a full disk the sparse map killed the rebuild
+    with SIGBUS (exit -7, no message). Needs root to mount a small tmpfs; skipped otherwise."""
+    import pytest
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        corpus = _small_corpus(tmp_path / "corpus")
+        env = dict(os.environ, CORPUS_DIR=str(corpus), INDEX_DIR=str(mount / "index"))
+
+        def rebuild_child() -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "scripts/rebuild_index.py", "--quiet", "--full"], cwd=PROJECT_ROOT,
+                                  env=env, capture_output=True, text=True, timeout=300)
+
+        assert rebuild_child().returncode == 0
+        stats = os.statvfs(mount)
+        used = (stats.f_blocks - stats.f_bfree) * stats.f_frsize  # room for a third of another index:
+        subprocess.run(["mount", "-o", f"remount,size={int(used * 1.3) // 4096 * 4096}", str(mount)], check=True)
+        failed = rebuild_child()
+        assert failed.returncode == 1, failed.stderr
+        assert "No space left on device" in failed.stderr and "still serving" in failed.stderr
+        assert "Traceback" not in failed.stderr
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
