@@ -28,6 +28,7 @@ from .corpus import DocumentFile, Skipped, list_documents, read_document
 from .cues import cue_table
 from .embedding import Encoder, ModelIdentity, describe_model, load_encoder
 from .lexical import LexicalIndex, tokenize
+from .loaded import open_index
 from .sentences import split_sentences
 from .store import (
     ACRONYMS_FILE,
@@ -165,6 +166,10 @@ def _previous_index(folder: IndexFolder, settings: Settings, full: bool) -> tupl
         return None, "the embedding model changed: re-embedding every document"
     if manifest.chunker != chunker_config():
         return None, "the sentence splitter changed: re-embedding every document"
+    try:
+        open_index(settings)  # every checksum and table: a damaged index must not lend its vectors
+    except IndexProblem as exc:
+        return None, f"previous index unusable ({exc}); building from scratch"
     return _Previous(current, manifest), ""
 
 

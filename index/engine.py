@@ -19,7 +19,7 @@ from .embedding import Encoder, load_encoder
 from .loaded import open_index
 from .ranker import Ranker, RankerError, load_ranker
 from .search import Searcher
-from .store import IndexIncompatible, IndexProblem, IndexStale
+from .store import REBUILD_HINT, IndexIncompatible, IndexProblem, IndexStale
 
 WARM_UP_QUESTION = "What do the documents say?"
 
@@ -70,7 +70,7 @@ class Engine:
             changes = corpus_changes(settings, index.manifest)
             problem: IndexProblem | None = None
             if changes:
-                problem = IndexStale(f"The index in {settings.index_dir} is older than the corpus ({changes}).")
+                problem = IndexStale(f"The index in {settings.index_dir} is older than the corpus ({changes}): {REBUILD_HINT}.")
         except IndexProblem as exc:
             problem = exc
         if problem is not None:

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bot.cli import _decoded
 from index.config import PROJECT_ROOT
 
@@ -105,8 +107,6 @@ def test_write_error_mid_rebuild_names_the_index_and_keeps_the_old_one(tmp_path,
     """A failed write said only "[Errno 27] File too large" (FAISS's failures were tracebacks)."""
     import resource
 
-    import pytest
-
     from conftest import settings_for
     from index.builder import IndexWriteError, rebuild
     from index.loaded import open_index
@@ -156,3 +156,124 @@ def test_full_disk_while_embedding_is_a_message_not_sigbus(tmp_path):
         assert "Traceback" not in failed.stderr
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory, encoder):
+    """A small built index; tests damage copies of it."""
+    from conftest import settings_for
+    from index.builder import rebuild
+
+    root = tmp_path_factory.mktemp("pristine")
+    settings = settings_for(_small_corpus(root / "corpus"), root / "index")
+    rebuild(settings, encoder=encoder)
+    return settings
+
+
+def _damaged_copy(pristine, tmp_path):
+    import shutil
+
+    from index.store import IndexFolder
+
+    settings = dataclasses.replace(pristine, index_dir=tmp_path / "index")
+    shutil.copytree(pristine.index_dir, settings.index_dir)
+    return settings, IndexFolder(settings.index_dir).current()
+
+
+def _edit_manifest(version, change):
+    manifest = json.loads((version / "manifest.json").read_text())
+    change(manifest)
+    (version / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_rebuild_heals_a_damaged_index_instead_of_calling_it_up_to_date(pristine, tmp_path, encoder):
+    """The advised `rebuild_index.py` (and the CLI's automatic rebuild) said "up to date" and left a
+    bit-flipped index broken; an incremental rebuild would also have copied its damaged vectors."""
+    from index.builder import rebuild
+    from index.loaded import open_index
+    from index.store import IndexCorrupt
+
+    settings, version = _damaged_copy(pristine, tmp_path)
+    path = version / "dense" / "sentences" / "vectors.faiss"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt, match="rebuild_index.py"):
+        open_index(settings)
+    summary = rebuild(settings, encoder=encoder)
+    assert not summary.up_to_date and "unusable" in summary.note
+    assert open_index(settings).size == open_index(pristine).size
+
+
+@pytest.mark.parametrize("change", [
+    lambda m: m.update(files=list(m["files"])),
+    lambda m: m["files"].update({"units.npy": "0" * 64}),
+    lambda m: m["documents"][0].update(units="15"),
+])
+def test_manifest_fields_of_the_wrong_type_are_refused_clearly(pristine, tmp_path, change):
+    """A manifest whose files section was a list crashed the loader with AttributeError."""
+    from index.loaded import open_index
+    from index.store import IndexCorrupt
+
+    settings, version = _damaged_copy(pristine, tmp_path)
+    _edit_manifest(version, change)
+    with pytest.raises(IndexCorrupt, match="rebuild_index.py"):
+        open_index(settings)
+
+
+def test_manifest_that_misplaces_vectors_or_a_forged_store_is_refused(pristine, tmp_path):
+    """The manifest's per-document rows are not checksummed: swapped rows loaded silently (and a
+    rebuild would have copied the wrong vectors); a FAISS file of another dimension with a matching
+    checksum loaded and then crashed the first question."""
+    import hashlib
+
+    import faiss
+    import numpy as np
+
+    from index.loaded import open_index
+    from index.store import IndexCorrupt
+
+    settings, version = _damaged_copy(pristine, tmp_path)
+
+    def swap(manifest):
+        first, second = manifest["documents"]
+        first["first_unit"], second["first_unit"] = second["first_unit"], first["first_unit"]
+
+    _edit_manifest(version, swap)
+    with pytest.raises(IndexCorrupt, match="disagrees with its unit table"):
+        open_index(settings)
+    _edit_manifest(version, swap)
+    open_index(settings)  # swapped back: loads again
+    path = version / "dense" / "windows" / "vectors.faiss"
+    store = faiss.IndexFlatIP(768)
+    store.add(np.ones((open_index(settings).size, 768), dtype=np.float32))
+    faiss.write_index(store, str(path))
+    data = path.read_bytes()
+    _edit_manifest(version, lambda m: m["files"].update(
+        {"dense/windows/vectors.faiss": {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}}))
+    with pytest.raises(IndexCorrupt, match="disagree"):
+        open_index(settings)
+
+
+def test_damage_outside_the_files_is_reported_with_the_rebuild_command_and_repaired(pristine, tmp_path, encoder):
+    """An escaping manifest path and a stale index were refused without saying how to fix them; a
+    folder in place of CURRENT made every rebuild fail."""
+    from index.builder import rebuild
+    from index.engine import Engine
+    from index.loaded import open_index
+    from index.store import IndexCorrupt, IndexStale
+
+    settings, version = _damaged_copy(pristine, tmp_path)
+    _edit_manifest(version, lambda m: m["files"].update({"../../../etc/passwd": {"size": 1, "sha256": "0"}}))
+    with pytest.raises(IndexCorrupt, match="outside the index.*rebuild_index.py"):
+        open_index(settings)
+    (settings.index_dir / "CURRENT").unlink()
+    (settings.index_dir / "CURRENT").mkdir()
+    rebuild(settings, encoder=encoder)
+    assert open_index(settings).size > 0
+    (settings.corpus_dir / "harbour.md").touch()
+    try:
+        with pytest.raises(IndexStale, match="rebuild_index.py"):
+            Engine.open(settings, auto_rebuild=False, encoder=encoder)
+    finally:
+        rebuild(pristine, encoder=encoder)  # the shared corpus changed: keep the pristine index current
