@@ -277,3 +277,31 @@ def test_damage_outside_the_files_is_reported_with_the_rebuild_command_and_repai
             Engine.open(settings, auto_rebuild=False, encoder=encoder)
     finally:
         rebuild(pristine, encoder=encoder)  # the shared corpus changed: keep the pristine index current
+
+
+def test_gateway_refusal_and_no_network_end_with_advice_not_a_traceback(engine, capsys):
+    """A 4004 close after login, or no route to Discord, escaped `python -m bot` as a traceback."""
+    import socket
+
+    from discord.http import Route
+
+    from bot.__main__ import run
+    from bot.discord_app import QuoteBot
+    from bot.discord_config import DiscordSettings
+    from fake_discord import CloseCode, FakeDiscord, discord_pointed_at
+
+    token = "secret-token-for-the-regression-test"
+    with FakeDiscord(token=token) as fake, discord_pointed_at(fake):
+        fake.close_next_identify(CloseCode.AUTHENTICATION_FAILED)
+        assert run(QuoteBot(engine, DiscordSettings(token=token), guild_ready_timeout=0.05), token) == 1
+        err = capsys.readouterr().err
+        assert "code 4004" in err and "Reset Token" in err and token not in err and "Traceback" not in err
+    with socket.socket() as closed:  # a port nobody listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        old_base, Route.BASE = Route.BASE, f"http://127.0.0.1:{closed.getsockname()[1]}/api/v10"
+        try:
+            assert run(QuoteBot(engine, DiscordSettings(token=token), guild_ready_timeout=0.05), token) == 1
+        finally:
+            Route.BASE = old_base
+    err = capsys.readouterr().err
+    assert "cannot reach Discord" in err and token not in err and "Traceback" not in err
