@@ -19,7 +19,8 @@ _LINE_START_MARKUP = re.compile(r"^(\s*)(?:([-+])|(\d+)([.)]))(?=\s|$)", re.MULT
 """A list marker at a line start (`#` and `*` are escaped with the other markdown characters)."""
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]#:])")
 _ANY_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*(?=\s)")
+"""Where a sentence ends: after its full stop and any closing quotes or brackets, before a space."""
 
 
 def escape(text: str) -> str:
@@ -43,9 +44,11 @@ def source_line(quote: Quote) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    """Context split at sentence ends (for trimming whole sentences, never mid-word)."""
-    parts = _SENTENCE_END.split(text.strip())
-    return [p for p in parts if p]
+    """Context split at sentence ends (for trimming whole sentences, never mid-word); closing quotes
+    and brackets stay with their sentence."""
+    cuts = [match.end() for match in _SENTENCE_END.finditer(text)]
+    pieces = (text[start:end].strip() for start, end in zip([0, *cuts], [*cuts, len(text)]))
+    return [piece for piece in pieces if piece]
 
 
 def render_quote(quote: Quote, keep_before: int | None = None, keep_after: int | None = None) -> str:

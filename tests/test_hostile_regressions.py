@@ -305,3 +305,18 @@ def test_gateway_refusal_and_no_network_end_with_advice_not_a_traceback(engine, 
             Route.BASE = old_base
     err = capsys.readouterr().err
     assert "cannot reach Discord" in err and token not in err and "Traceback" not in err
+
+
+def test_context_keeps_closing_quotes_after_a_full_stop():
+    """Context was split at `.” ` with the closing quote inside the separator, so the reply dropped
+    it: `failure.” (…)` rendered as `failure. (…)`, not the document's words."""
+    from bot.discord_render import render_answer
+    from index.answer import Answer, Quote
+
+    focus = "“We must not relax sanctions,” he said."
+    text = focus + " “This is a tried and true road to failure.” (……) [Notes.] Done."
+    answer = Answer("q", True, [Quote("doc.md", 0, len(text), text, 0.9, 1, 1, (0, len(focus)))])
+    full = render_answer(answer)
+    assert "failure.” (……) \\[Notes.\\] Done." in full
+    trimmed = render_answer(answer, limit=len(full) - 3)  # whole sentences dropped from the end
+    assert "failure.” (……) \\[Notes.\\]\n" in trimmed

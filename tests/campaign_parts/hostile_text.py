@@ -71,7 +71,7 @@ CATALOGUE: list[tuple[str, str]] = [
 PIECES = sorted({text for _, text in CATALOGUE if len(text) < 200}) + [
     "what", "did", "Abrams", "warn", "vault", "password", "rotation", "who", "why", "?", " ", "\n",
     "the end-of-war declaration", "Tokola", "harbour master", "ships", "1. ", "2) ", "- ", "+ ", "# ", "-# ", "> ",
-    ". ", "! ",
+    ". ", "! ", ".\u201d ", ".) ", "?\" ", "…] ",
 ]
 _RARE = st.characters(categories=["Cs", "Cc", "Cf", "Co", "Zs", "Zl", "Zp", "Mn", "So"])
 HOSTILE = st.one_of(
