@@ -4,7 +4,9 @@ Each kill waits for a hook, a line the rebuild prints on standard error as it en
 ("reading", "embedding", "vector index", "lexical index", then the checksum, manifest and swap steps
 announced by rebuild_child.py), plus a random extra delay drawn within that phase's length as
 measured on an unkilled run; two kills instead fire at a random moment of the whole rebuild. Half the
-rebuilds are full re-embeddings of an unchanged corpus, half incremental with a new document.
+rebuilds are full re-embeddings of an unchanged corpus, half incremental with a new document. The
+corpus has three documents and many small Latin-1 files, which are read and skipped, so that reading
+takes long enough to be killed in.
 
 After each kill: the index CURRENT names must open with every checksum verified, the engine must give
 the same best quote as before for a known question (a new document, if the kill came after the swap,
@@ -47,6 +49,7 @@ def run(ctx: CampaignContext) -> PartResult:
     started = time.monotonic()
     folder = ctx.folder("kills")
     corpus, fact = small_corpus(folder / "docs")
+    _add_unreadable_noise(corpus / "noise", ctx.plan.kills * 100)
     settings = settings_for(corpus, folder / "index")
     rebuild(settings, encoder=ctx.encoder)
     baseline = _best_quote(ctx, settings, fact)
@@ -78,6 +81,14 @@ def run(ctx: CampaignContext) -> PartResult:
     write_faults.run_into(ctx, result, settings, fact, baseline)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _add_unreadable_noise(folder: Path, count: int) -> None:
+    """Files that are read and skipped (not UTF-8): they make the reading phase long enough to be
+    killed in, without adding anything to embed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        (folder / f"latin1-{number:04d}.txt").write_bytes(f"Caf\xe9 number {number} ".encode("latin-1") * 200)
 
 
 @dataclass
@@ -212,14 +223,25 @@ def _kill_trial(ctx: CampaignContext, settings, fact: Fact, baseline, timing: _T
     return trial
 
 
+PHASE_NAMES = {
+    "reading": "reading documents",
+    "writing: acronyms.json": "loading the model",
+    "embedding": "embedding",
+    "vector index": "writing vectors",
+    "lexical index": "writing the lexical index",
+    "writing: checksums": "hashing files",
+    "writing: manifest.json": "manifest written",
+    **{step: step.replace("swap: ", "swap, ") for step in SWAP_STEPS},
+}
+"""What the rebuild was doing after each announced line (the model loads after the first files are written)."""
+
+
 def _phase_at(lines: _Lines, hook: str) -> str:
-    """The last announced phase before the kill (what the child was doing when it died)."""
+    """What the child was doing when it died: the phase of the last line it announced."""
     last = hook
     for _, line in lines.lines:
-        for known in STAGES + SWAP_STEPS + ("writing: manifest.json", "writing: acronyms.json"):
-            if line.startswith(known):
-                last = known
-    return last.replace("writing: ", "")
+        last = next((known for known in PHASE_NAMES if line.startswith(known)), last)
+    return PHASE_NAMES.get(last, last)
 
 
 def _check_after_kill(ctx, settings, fact: Fact, baseline, trial: _Trial, before: Path | None, added: Path | None, added_fact: Fact) -> None:
