@@ -56,9 +56,9 @@ FULL = Plan(
 )
 QUICK = Plan(
     "quick", generated_questions=10, catalogue_per_category=2, cli_text_batch=False, slash_questions=4,
-    cli_one_shots=0, real_corpus=False, kills=1, write_fault_limits=1, full_disk=False, tiny_files=60,
+    cli_one_shots=0, real_corpus=False, kills=1, write_fault_limits=1, full_disk=False, tiny_files=30,
     huge_file_mb=200, huge_file_sparse=True, nested_depth=1100, load_questions=30, load_users=10, load_rounds=1,
-    cli_tamper_checks=0, tamper_sample=8,
+    cli_tamper_checks=0, tamper_sample=6,
 )
 
 
