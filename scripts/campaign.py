@@ -16,7 +16,8 @@ held, 1 otherwise (the broken ones are listed under the table). The same seed re
 from __future__ import annotations
 
 import argparse
-import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from campaign_parts.context import FULL, QUICK, CampaignContext
     from campaign_parts.results import render_table
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the work folder and mounts are cleaned up
     work = Path(args.work).resolve() if args.work else Path(tempfile.mkdtemp(prefix="quotebot-campaign-"))
     ctx = CampaignContext(QUICK if args.quick else FULL, args.seed, work)
     started = time.monotonic()
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         results = run_parts(ctx, [p for p in PARTS if p in chosen])
     finally:
         if not (args.keep or args.work):
-            shutil.rmtree(work, ignore_errors=True)
+            subprocess.run(["rm", "-rf", str(work)], check=False)  # shutil.rmtree recurses once per folder level
     print(f"$ {command.strip()}")
     print(f"plan {ctx.plan.name}, seed {args.seed}, {time.monotonic() - started:.0f} s in all\n")
     print(render_table(results))

@@ -69,6 +69,7 @@ def run(ctx: CampaignContext) -> PartResult:
         _judge_second(ctx, settings, result)
     finally:
         _make_readable(corpus)
+        (corpus / "huge.txt").unlink(missing_ok=True)  # 200 MB: never left behind, even with --keep
         if deep_dir is not None:
             remove_deep(deep_dir)
     result.seconds = time.monotonic() - started
