@@ -20,6 +20,7 @@ import ctypes
 import json
 import os
 import re
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -188,7 +189,7 @@ def _permissions_enforced(ctx: CampaignContext, path: Path) -> bool:
     """Whether a child started like the rebuild is refused a mode-000 file."""
     try:
         probe = ctx.run_child(["-c", f"open({str(path)!r}).read()"], source="corpus-probe", preexec_fn=drop_permission_override)
-    except (OSError, RuntimeError):  # subprocess reports a failing preexec_fn as SubprocessError
+    except (OSError, subprocess.SubprocessError):  # a failing preexec_fn is reported as SubprocessError
         return False
     return probe.returncode != 0 and b"PermissionError" in probe.stderr
 

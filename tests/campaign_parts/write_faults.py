@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 from index.builder import rebuild
 from index.engine import Engine
@@ -55,7 +56,7 @@ def run_into(ctx: CampaignContext, result: PartResult, settings, fact: Fact, bas
     result.figure("write errors mid-rebuild: old index kept, clear message, next rebuild ok", f"{kept}/{faults}")
 
 
-def _size_limit(limit: int):
+def _size_limit(limit: int) -> Callable[[], None]:
     def preexec() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
@@ -63,7 +64,8 @@ def _size_limit(limit: int):
     return preexec
 
 
-def _fault(ctx, result: PartResult, settings, fact: Fact, baseline, what: str, preexec=None, make_room=None) -> bool:
+def _fault(ctx: CampaignContext, result: PartResult, settings, fact: Fact, baseline, what: str,
+           preexec: Callable[[], None] | None = None, make_room: Callable[[], None] | None = None) -> bool:
     """One failing rebuild in a child: judge its message and what it left behind."""
     before = IndexFolder(settings.index_dir).current()
     run = ctx.run_child(["scripts/rebuild_index.py", "--full", "--quiet", "--corpus", str(settings.corpus_dir),
@@ -104,7 +106,7 @@ def _fault(ctx, result: PartResult, settings, fact: Fact, baseline, what: str, p
     return not problems
 
 
-def _small_disk(ctx: CampaignContext, result: PartResult) -> tuple[Path, callable] | None:
+def _small_disk(ctx: CampaignContext, result: PartResult) -> tuple[Path, Callable[[int], None]] | None:
     """A tmpfs we can resize, or None (with a note) where mounting is not allowed."""
     mount = ctx.folder("kills/small-disk")
     attempt = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True, text=True) \
@@ -120,7 +122,8 @@ def _small_disk(ctx: CampaignContext, result: PartResult) -> tuple[Path, callabl
     return mount, remount
 
 
-def _full_disk(ctx, result: PartResult, settings, fact: Fact, mount: Path, remount) -> tuple[int, int]:
+def _full_disk(ctx: CampaignContext, result: PartResult, settings, fact: Fact, mount: Path,
+               remount: Callable[[int], None]) -> tuple[int, int]:
     on_disk = settings_for(settings.corpus_dir, mount / "index")
     kept = tried = 0
     for share in FREE_SHARES:  # room for this share of a second index: fails early, then late
