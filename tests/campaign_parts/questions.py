@@ -113,7 +113,7 @@ def _json_records(run, expected: list[str], corpus: Path, tally: _Tally, result:
         tally.crashes += 1
         result.fail(f"CLI --json batch exited {run.returncode}: {run.stderr[-600:]!r}")
         return None
-    lines = run.stdout.decode("utf-8").splitlines()
+    lines = run.stdout.decode("utf-8").split("\n")[:-1]  # JSON lines end at "\n" (a quote may hold U+2028)
     if len(lines) != len(expected):
         tally.crashes += 1
         result.fail(f"CLI --json batch printed {len(lines)} lines for {len(expected)} questions")

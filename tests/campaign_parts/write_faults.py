@@ -39,7 +39,7 @@ def run_into(ctx: CampaignContext, result: PartResult, settings, fact: Fact, bas
     ctx.say("kills: write errors (file-size limit)")
     version = IndexFolder(settings.index_dir).current()
     sizes = sorted(p.stat().st_size for p in version.rglob("*") if p.is_file())  # type: ignore[union-attr]
-    limits = [sizes[-1] - 1, 1024, sizes[len(sizes) // 2]][: ctx.plan.write_fault_limits]
+    limits = [sizes[-1] - 1, 1024, sizes[-1] // 3][: ctx.plan.write_fault_limits]  # late, early, middle
     kept = 0
     for limit in limits:
         kept += _fault(ctx, result, settings, fact, baseline, f"file-size limit {limit} B", preexec=_size_limit(limit))
