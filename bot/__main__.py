@@ -59,9 +59,24 @@ def run(bot, token: str) -> int:
               "Privileged Gateway Intents > Message Content), or empty DISCORD_LISTEN_CHANNELS to answer "
               "only mentions and /ask.", file=sys.stderr)
         return EXIT_CONFIG
+    except discord.ConnectionClosed as exc:  # a close Discord does not allow to resume (4004, 4010-4013)
+        advice = CLOSE_ADVICE.get(exc.code or 0, "check the bot's settings and start it again")
+        print(f"error: Discord closed the gateway connection (code {exc.code}): {advice}.", file=sys.stderr)
+        return EXIT_CONFIG
+    except OSError as exc:  # no network, DNS failure, TLS problem: aiohttp's errors are OSErrors
+        print(f"error: cannot reach Discord ({type(exc).__name__}: {exc}); check the network connection and "
+              "start the bot again.", file=sys.stderr)
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         pass
     return 0
+
+
+CLOSE_ADVICE = {
+    4004: "the token was rejected; reset it in the developer portal (your application > Bot > Reset Token) and "
+          "put the new one in DISCORD_TOKEN in .env",
+    4013: "invalid gateway intents; this is a bug in the bot, please report it",
+}
 
 
 if __name__ == "__main__":

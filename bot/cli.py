@@ -39,7 +39,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    question = " ".join(args.question)
+    # Bytes that are not UTF-8 (a pasted Latin-1 name, a broken terminal) become U+FFFD, so they can
+    # be answered and echoed in JSON instead of crashing the decoder or the JSON output.
+    question = " ".join(_decoded(arg) for arg in args.question)
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
     one_shot = bool(args.question) and question != "-"
     if one_shot and not question.strip():
         print("The question is empty: ask something, e.g. python -m bot.cli \"what did Abrams warn?\"", file=sys.stderr)
@@ -74,6 +78,15 @@ def main(argv: list[str] | None = None) -> int:
             emit(engine, line.rstrip("\n"), args, sys.stdout)
         return EXIT_OK
     return interactive(engine, args)
+
+
+def _decoded(arg: str) -> str:
+    """A command-line argument with undecodable bytes (kept by Python as surrogates) replaced."""
+    try:
+        raw = arg.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that did not come from a byte (a caller's own string)
+        raw = arg.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 def emit(engine, question: str, args: argparse.Namespace, out: TextIO) -> None:

@@ -15,10 +15,12 @@ import discord
 from index.answer import NOT_ANSWERED, Answer, Quote
 
 MESSAGE_LIMIT = 2000
-_LINE_START_MARKUP = re.compile(r"^(\s*)(#{1,3}\s|-#\s|[-*+]\s|\d+\.\s)", re.MULTILINE)
+_LINE_START_MARKUP = re.compile(r"^(\s*)(?:([-+])|(\d+)([.)]))(?=\s|$)", re.MULTILINE)
+"""A list marker at a line start (`#` and `*` are escaped with the other markdown characters)."""
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]#:])")
 _ANY_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*(?=\s)")
+"""Where a sentence ends: after its full stop and any closing quotes or brackets, before a space."""
 
 
 def escape(text: str) -> str:
@@ -28,7 +30,13 @@ def escape(text: str) -> str:
     text = discord.utils.escape_mentions(text)
     text = _ANY_MENTION.sub(lambda m: f"<{m.group(1)}\u200b{m.group(2)}>", text)
     text = text.replace("@", "@\u200b") if "@everyone" in text or "@here" in text else text
-    return _LINE_START_MARKUP.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _LINE_START_MARKUP.sub(_escape_list_marker, text)
+
+
+def _escape_list_marker(match: re.Match[str]) -> str:
+    """`- x` -> `\\- x`, `1. x` -> `1\\. x`: a backslash only escapes punctuation (`\\1.` would show it)."""
+    indent, bullet, number, dot = match.groups()
+    return indent + ("\\" + bullet if bullet else number + "\\" + dot)
 
 
 def source_line(quote: Quote) -> str:
@@ -36,9 +44,11 @@ def source_line(quote: Quote) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    """Context split at sentence ends (for trimming whole sentences, never mid-word)."""
-    parts = _SENTENCE_END.split(text.strip())
-    return [p for p in parts if p]
+    """Context split at sentence ends (for trimming whole sentences, never mid-word); closing quotes
+    and brackets stay with their sentence."""
+    cuts = [match.end() for match in _SENTENCE_END.finditer(text)]
+    pieces = (text[start:end].strip() for start, end in zip([0, *cuts], [*cuts, len(text)]))
+    return [piece for piece in pieces if piece]
 
 
 def render_quote(quote: Quote, keep_before: int | None = None, keep_after: int | None = None) -> str:

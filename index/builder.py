@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections import Counter
@@ -27,6 +28,7 @@ from .corpus import DocumentFile, Skipped, list_documents, read_document
 from .cues import cue_table
 from .embedding import Encoder, ModelIdentity, describe_model, load_encoder
 from .lexical import LexicalIndex, tokenize
+from .loaded import open_index
 from .sentences import split_sentences
 from .store import (
     ACRONYMS_FILE,
@@ -65,6 +67,11 @@ EMBED_CHUNK = 1024
 
 class CorpusEmpty(RuntimeError):
     """No usable document in the corpus folder: nothing to index."""
+
+
+class IndexWriteError(OSError):
+    """The new index could not be written (disk full, file too large, I/O error); the previous
+    index is untouched and still serving."""
 
 
 class Progress(Protocol):
@@ -131,12 +138,16 @@ def rebuild(
                 summary.seconds = time.monotonic() - started
                 return summary
             summary.note = "the vector store settings changed (ANN_THRESHOLD): re-indexing the stored vectors"
-        temp = folder.new_temp()
+        temp: Path | None = None
         try:
+            temp = folder.new_temp()
             manifest = _build(temp, settings, candidates, listing_skips, previous, progress, encoder, summary)
             folder.publish(temp)
-        except BaseException:
-            shutil.rmtree(temp, ignore_errors=True)
+        except BaseException as exc:
+            if temp is not None:
+                shutil.rmtree(temp, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise IndexWriteError(_write_failure(settings.index_dir, exc)) from exc
             raise
         summary.pruned_collections = prune_unused(settings, _kept_store_records(folder))
     summary.documents = len(manifest.documents)
@@ -144,6 +155,15 @@ def rebuild(
     summary.store = describe_store(manifest.store)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _write_failure(index_dir: Path, exc: OSError) -> str:
+    reason = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
+    return (
+        f"Could not write the new index in {index_dir} ({reason}); the previous index is unchanged and "
+        "still serving. Free some disk space (or raise the file-size limit) and run "
+        "`python scripts/rebuild_index.py` again."
+    )
 
 
 def _previous_index(folder: IndexFolder, settings: Settings, full: bool) -> tuple[_Previous | None, str]:
@@ -166,6 +186,10 @@ def _previous_index(folder: IndexFolder, settings: Settings, full: bool) -> tupl
     store_change = incompatibility(manifest.store, settings)
     if store_change:
         return None, f"the vector store changed (the index {store_change}): re-embedding every document"
+    try:
+        open_index(settings)  # every checksum and table: a damaged index must not lend its vectors
+    except IndexProblem as exc:
+        return None, f"previous index unusable ({exc}); building from scratch"
     return _Previous(current, manifest), ""
 
 
@@ -242,7 +266,7 @@ def _build(
     progress.stage("reading", len(candidates))
     with open(temp / TEXT_FILE, "wb") as text_out:
         for candidate in candidates:
-            result = read_document(candidate)
+            result = read_document(candidate, settings.max_document_mb * 1024 * 1024)
             progress.advance(1)
             if isinstance(result, Skipped):
                 _skip(summary, skipped_records, result, candidate)
@@ -409,10 +433,7 @@ def _embed(
     total_paragraphs = sum(e.paragraphs for e in entries)
     sizes = {"sentences": len(units), "windows": len(units), "paragraphs": total_paragraphs}
     memmaps = {
-        level: np.lib.format.open_memmap(
-            temp / f"{level}.tmp.npy", mode="w+", dtype=np.float32, shape=(sizes[level], identity.dim)
-        )
-        for level in DENSE_LEVELS
+        level: _reserved_memmap(temp / f"{level}.tmp.npy", (sizes[level], identity.dim)) for level in DENSE_LEVELS
     }
     if plan.reuse:
         assert previous is not None
@@ -445,3 +466,15 @@ def _embed(
         (temp / f"{level}.tmp.npy").unlink(missing_ok=True)
         progress.advance(1)
     return identity, writer.record()
+
+
+def _reserved_memmap(path: Path, shape: tuple[int, int]) -> np.ndarray:
+    """A float32 memory-mapped array whose disk space is reserved now: writing through a sparse
+    mapping on a full disk kills the process with SIGBUS, reserving first raises ENOSPC here."""
+    array = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape)
+    with open(path, "r+b") as handle:
+        try:
+            os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    return array

@@ -31,6 +31,8 @@ class Settings:
     rerank_model: str = ""
     top_k: int = 3
     max_question_chars: int = 1000
+    max_document_mb: int = 50
+    """Larger documents are skipped (embedding one would take hours on a laptop CPU)."""
     show_closest: bool = True
     extensions: tuple[str, ...] = (".txt", ".md")
     cache_dir: Path = field(default=PROJECT_ROOT / "var" / "cache")
@@ -59,6 +61,8 @@ class Settings:
             raise SettingError(
                 f"QDRANT_COLLECTION must be 1-100 letters, digits, '-' or '_', not {self.qdrant_collection!r}."
             )
+        if self.max_document_mb < 1:
+            raise SettingError(f"MAX_DOCUMENT_MB must be at least 1, not {self.max_document_mb}.")
 
 
 EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
@@ -115,6 +119,7 @@ def settings_from_env(env_file: Path | None = None) -> Settings:
         rerank_model=os.environ.get("RERANK_MODEL", "").strip(),
         top_k=_int("TOP_K", defaults.top_k),
         max_question_chars=_int("MAX_QUESTION_CHARS", defaults.max_question_chars),
+        max_document_mb=_int("MAX_DOCUMENT_MB", defaults.max_document_mb),
         show_closest=_bool("SHOW_CLOSEST", defaults.show_closest),
         cache_dir=_path("CACHE_DIR", defaults.cache_dir),
         vector_store=os.environ.get("VECTOR_STORE", "").strip().lower() or defaults.vector_store,

@@ -7,6 +7,7 @@ are indexed. Nothing here raises for one bad file.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Iterator
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
-"""Larger files are skipped: embedding one would take hours on a laptop CPU. `MAX_DOCUMENT_MB` changes it."""
+"""Larger files are skipped: embedding one would take hours on a laptop CPU. The `MAX_DOCUMENT_MB`
+setting changes it (the rebuild passes it in)."""
 
 
 class CorpusError(RuntimeError):
@@ -65,11 +67,14 @@ def list_documents(
         rel = absolute.relative_to(corpus_dir).as_posix()
         if absolute.suffix.lower() not in extensions:
             continue
+        if _undecodable(rel):
+            skipped.append(Skipped(printable(rel), "file name is not valid UTF-8; rename the file"))
+            continue
         try:
             stat = absolute.stat()
         except OSError as exc:
-            broken_link = isinstance(exc, FileNotFoundError) and absolute.is_symlink()
-            skipped.append(Skipped(rel, "broken symlink (its target is missing)" if broken_link else _os_reason(exc)))
+            broken = exc.errno == errno.ENOENT and absolute.is_symlink()
+            skipped.append(Skipped(rel, "broken symlink (its target is missing)" if broken else _os_reason(exc)))
             continue
         if not _is_regular(stat.st_mode):
             skipped.append(Skipped(rel, "not a regular file"))
@@ -79,6 +84,16 @@ def list_documents(
     return found, skipped
 
 
+def _undecodable(name: str) -> bool:
+    """A name with bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    return any("\udc80" <= char <= "\udcff" for char in name)
+
+
+def printable(name: str) -> str:
+    """A file name fit for messages and JSON: undecodable bytes shown as U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _is_regular(mode: int) -> bool:
     import stat
 
@@ -86,30 +101,32 @@ def _is_regular(mode: int) -> bool:
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> Iterator[Path]:
-    """Files under `root`; symlinked folders are followed once each, so a symlink loop ends."""
+    """Files under `root`, at any depth (an explicit stack: no recursion limit); symlinked folders
+    are followed once each, so a symlink loop ends; unreadable folders are reported."""
     seen: set[tuple[int, int]] = set()
-
-    def on_error(exc: OSError) -> None:
-        where = Path(exc.filename).relative_to(root).as_posix() if exc.filename else str(root)
-        skipped.append(Skipped(where or ".", _os_reason(exc)))
-
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=on_error):
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        where = printable(folder.relative_to(root).as_posix())
         try:
-            stat = os.stat(dirpath)
-        except OSError:
-            dirnames[:] = []
+            stat = os.stat(folder)
+            if (stat.st_dev, stat.st_ino) in seen:
+                skipped.append(Skipped(where, "folder already indexed through another path (symlink loop)"))
+                continue
+            seen.add((stat.st_dev, stat.st_ino))
+            with os.scandir(folder) as entries:
+                names = sorted(entry.name for entry in entries if not entry.name.startswith("."))
+        except OSError as exc:
+            skipped.append(Skipped(where, _os_reason(exc)))
             continue
-        key = (stat.st_dev, stat.st_ino)
-        if key in seen:
-            rel = Path(dirpath).relative_to(root).as_posix()
-            skipped.append(Skipped(rel, "folder already indexed through another path (symlink loop)"))
-            dirnames[:] = []
-            continue
-        seen.add(key)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+        folders = []
+        for name in names:
+            path = folder / name
+            if path.is_dir():  # follows symlinks; False for a looping or dangling link
+                folders.append(path)
+            else:
+                yield path
+        pending.extend(reversed(folders))
 
 
 def read_document(candidate: DocumentFile, max_bytes: int = MAX_DOCUMENT_BYTES) -> Document | Skipped:
@@ -138,8 +155,6 @@ def read_document(candidate: DocumentFile, max_bytes: int = MAX_DOCUMENT_BYTES) 
 
 
 def _os_reason(exc: OSError) -> str:
-    import errno
-
     reasons = {
         errno.EACCES: "permission denied",
         errno.EPERM: "permission denied",

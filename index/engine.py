@@ -19,7 +19,7 @@ from .embedding import Encoder, load_encoder
 from .loaded import open_index
 from .ranker import Ranker, RankerError, load_ranker
 from .search import Searcher
-from .store import IndexIncompatible, IndexProblem, IndexStale
+from .store import REBUILD_HINT, IndexIncompatible, IndexProblem, IndexStale
 
 WARM_UP_QUESTION = "What do the documents say?"
 
@@ -70,7 +70,7 @@ class Engine:
             changes = corpus_changes(settings, index.manifest)
             problem: IndexProblem | None = None
             if changes:
-                problem = IndexStale(f"The index in {settings.index_dir} is older than the corpus ({changes}).")
+                problem = IndexStale(f"The index in {settings.index_dir} is older than the corpus ({changes}): {REBUILD_HINT}.")
         except IndexProblem as exc:
             problem = exc
         if problem is not None:
@@ -90,6 +90,8 @@ class Engine:
         """The quotes that answer `question`, best first (at most k), or an abstention (unless
         `abstain` is false: benchmarks measure retrieval on its own)."""
         k = k or self.settings.top_k
+        # Lone UTF-16 surrogates (Discord JSON may carry them) crash the tokenizer: pair or replace them.
+        question = question.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         cleaned = " ".join(question.replace("\x00", " ").split())
         notes: list[str] = []
         if not cleaned:

@@ -26,6 +26,7 @@ from .store import (
     IndexFolder,
     IndexIncompatible,
     IndexMissing,
+    IndexProblem,
     Manifest,
     load_text,
     load_units,
@@ -95,9 +96,9 @@ def open_index(settings: Settings, verify: bool = True) -> LoadedIndex:
         verify_files(directory, manifest, skip=rebuild_only_files(manifest.store, DENSE_DIR))
     try:
         return _load(directory, manifest, settings)
-    except SettingError:
+    except (IndexProblem, SettingError):
         raise
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(f"The index in {directory} could not be read ({exc}): {REBUILD_HINT}.") from exc
 
 
@@ -124,9 +125,13 @@ def _load(directory: Path, manifest: Manifest, settings: Settings) -> LoadedInde
     cues = np.load(directory / CUES_FILE, allow_pickle=False)
     if cues.dtype != CUE_DTYPE or len(cues) != len(units) or len(units) != manifest.unit_count:
         raise IndexCorrupt(f"The unit tables in {directory} disagree with its manifest: {REBUILD_HINT}.")
+    text = load_text(directory)
+    check_documents(directory, manifest, units, len(text))
     dense = open_stores(directory / DENSE_DIR, manifest.store, DENSE_LEVELS, settings)
-    if dense["sentences"].size != len(units) or dense["windows"].size != len(units):
-        raise IndexCorrupt(f"The vector stores in {directory} disagree with its unit table: {REBUILD_HINT}.")
+    paragraphs = sum(d.paragraphs for d in manifest.documents)
+    if (dense["sentences"].size, dense["windows"].size, dense["paragraphs"].size) != (len(units), len(units), paragraphs) \
+            or any(store.dim != manifest.model.get("dim") for store in dense.values()):
+        raise IndexCorrupt(f"The vector stores in {directory} disagree with its unit table or model: {REBUILD_HINT}.")
     lexical = {level: LexicalIndex.load(directory / LEXICAL_DIR / level, mmap=True) for level in LEXICAL_LEVELS}
     acronyms = json.loads((directory / ACRONYMS_FILE).read_text(encoding="utf-8"))
     doc_of = units["doc"].astype(np.int64)
@@ -145,7 +150,7 @@ def _load(directory: Path, manifest: Manifest, settings: Settings) -> LoadedInde
         manifest=manifest,
         units=units,
         cues=cues,
-        text=load_text(directory),  # type: ignore[arg-type]
+        text=text,  # type: ignore[arg-type]
         acronyms=acronyms,
         dense=dense,
         lexical=lexical,
@@ -159,6 +164,26 @@ def _load(directory: Path, manifest: Manifest, settings: Settings) -> LoadedInde
         name_idf={t: math.log(1 + len(doc_names) / c) for t, c in name_counts.items()},
         doc_reference_words=_doc_reference_words(doc_names, sentences, len(units)),
     )
+
+
+def check_documents(directory: Path, manifest: Manifest, units: np.ndarray, text_size: int) -> None:
+    """The manifest's numbers per document are not covered by a checksum (the files it lists are):
+    check them against the unit table, which is, so an edited manifest cannot misplace vectors."""
+    unit = byte = paragraph = 0
+    for number, doc in enumerate(manifest.documents):
+        rows = units[doc.first_unit:doc.first_unit + doc.units]
+        consistent = (
+            (doc.first_unit, doc.byte_start, doc.first_paragraph) == (unit, byte, paragraph)
+            and doc.units > 0 and len(rows) == doc.units and doc.byte_end >= doc.byte_start
+            and bool(np.all(rows["doc"] == number))
+            and int(rows["byte_start"].min()) >= doc.byte_start and int(rows["byte_end"].max()) <= doc.byte_end
+            and len(set(rows["paragraph"].tolist())) == doc.paragraphs
+        )
+        if not consistent:
+            raise IndexCorrupt(f"The manifest in {directory} disagrees with its unit table about {doc.path!r}: {REBUILD_HINT}.")
+        unit, byte, paragraph = unit + doc.units, doc.byte_end, paragraph + doc.paragraphs
+    if (unit, byte) != (len(units), text_size):
+        raise IndexCorrupt(f"The manifest in {directory} does not cover its unit table and text: {REBUILD_HINT}.")
 
 
 def _doc_reference_words(doc_names: list[str], sentences: LexicalIndex, unit_count: int) -> dict[str, frozenset[int]]:

@@ -134,11 +134,28 @@ class Manifest:
                     f"{FORMAT_VERSION}: {REBUILD_HINT}."
                 )
             raw["documents"] = [DocumentEntry(**d) for d in raw["documents"]]
-            return cls(**raw)
+            manifest = cls(**raw)
+            _check_types(manifest)
+            return manifest
         except IndexProblem:
             raise
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
             raise IndexCorrupt(f"The index manifest {where} is unreadable ({exc}): {REBUILD_HINT}.") from exc
+
+
+def _check_types(manifest: Manifest) -> None:
+    """Raise TypeError for fields of the wrong type (an edited manifest must not crash the loader)."""
+    numbers = ("size", "mtime_ns", "chars", "byte_start", "byte_end", "first_unit", "units", "first_paragraph", "paragraphs")
+    for doc in manifest.documents:
+        if not isinstance(doc.path, str) or not all(type(getattr(doc, n)) is int for n in numbers):
+            raise TypeError(f"document entry {doc.path!r} has fields of the wrong type")
+    if not isinstance(manifest.files, dict) or not all(
+        isinstance(rel, str) and isinstance(entry, dict) and type(entry.get("size")) is int and isinstance(entry.get("sha256"), str)
+        for rel, entry in manifest.files.items()
+    ):
+        raise TypeError("the files section is not a table of sizes and checksums")
+    if not isinstance(manifest.model, dict) or not isinstance(manifest.chunker, dict) or not isinstance(manifest.skipped, list):
+        raise TypeError("the model, chunker or skipped section has the wrong type")
 
 
 class IndexFolder:
@@ -194,7 +211,10 @@ class IndexFolder:
         final = self.root / name
         os.rename(temp, final)
         fsync_dir(self.root)
-        write_atomic(self.root / CURRENT_FILE, (name + "\n").encode("utf-8"))
+        pointer = self.root / CURRENT_FILE
+        if pointer.is_dir() and not pointer.is_symlink():  # damage: a folder where the pointer file belongs
+            shutil.rmtree(pointer)
+        write_atomic(pointer, (name + "\n").encode("utf-8"))
         self._prune(keep=final)
         return final
 
@@ -238,7 +258,7 @@ def verify_files(
             continue
         path = directory / rel
         if not path.resolve().is_relative_to(directory.resolve()):
-            raise IndexCorrupt(f"The manifest in {directory} names a file outside the index: {rel!r}.")
+            raise IndexCorrupt(f"The manifest in {directory} names a file outside the index ({rel!r}): {REBUILD_HINT}.")
         try:
             size = path.stat().st_size
         except FileNotFoundError:

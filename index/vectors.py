@@ -11,6 +11,7 @@ incremental rebuild copies unchanged documents' vectors from it bit for bit.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -88,17 +89,15 @@ class FaissStore:
     def write_level(cls, vectors_file: Path, directory: Path, ann_threshold: int) -> dict[str, Any]:
         """Build the level from the memory-mapped `vectors_file` into `directory`; return its manifest
         record. Above the threshold the file itself is moved in as the exact copy (no second write)."""
-        import faiss
-
         vectors = np.load(vectors_file, mmap_mode="r", allow_pickle=False)
         count = len(vectors)
         directory.mkdir(parents=True, exist_ok=True)
         if count <= ann_threshold:
-            faiss.write_index(cls.build(vectors)._index, str(directory / VECTORS_FILE))
+            _write_index(cls.build(vectors)._index, directory / VECTORS_FILE)
             del vectors
             return {"kind": FLAT_KIND, "vectors": count}
         parameters = parameters_for(count)
-        faiss.write_index(build_ivf_sq8(vectors, parameters), str(directory / ANN_FILE))
+        _write_index(build_ivf_sq8(vectors, parameters), directory / ANN_FILE)
         del vectors
         vectors_file.replace(directory / RAW_FILE)
         return {**parameters.as_dict(), "vectors": count, "rebuild_files": [RAW_FILE]}
@@ -129,3 +128,14 @@ class FaissStore:
             if raw.shape != (int(index.ntotal), int(index.d)) or raw.dtype != np.float32:
                 raise StoreMismatch(f"{directory / RAW_FILE} has shape {raw.shape}, not that of {directory / name}")
         return cls(index, raw)
+
+
+def _write_index(index: Any, path: Path) -> None:
+    """`faiss.write_index`, with a failed write (disk full, file-size limit) raised as the OSError it is."""
+    import faiss
+
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:  # FAISS reports a failed write as RuntimeError
+        cause = re.search(r"\(([^()]+)\)\s*$", str(exc))  # "... write error in X: 9955 != 32000 (File too large)"
+        raise OSError(f"could not write {path}: {cause.group(1) if cause else exc}") from exc

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print("$ python scripts/bench_discord.py " + " ".join(argv if argv is not None else sys.argv[1:]))
 
-    from fake_discord import FakeDiscord, discord_pointed_at
+    from fake_discord import FakeDiscord, discord_pointed_at, running_bot
 
     from bot.discord_app import QuoteBot
     from bot.discord_config import DiscordSettings
@@ -47,10 +47,10 @@ def main(argv: list[str] | None = None) -> int:
                                    queue_size=args.questions)
 
         async def run() -> list[float]:
-            bot = QuoteBot(engine, settings, guild_ready_timeout=0.05)
-            task = asyncio.create_task(bot.start(TOKEN, reconnect=False))
-            while not bot.is_ready():
-                await asyncio.sleep(0.02)
+            async with running_bot(QuoteBot(engine, settings, guild_ready_timeout=0.05), TOKEN) as bot:
+                return await measure(bot)
+
+        async def measure(bot: QuoteBot) -> list[float]:
             users = [fake.add_user(f"bench{n}").id for n in range(args.users)]
 
             async def one(k: int) -> float:
@@ -64,8 +64,6 @@ def main(argv: list[str] | None = None) -> int:
             burst_started = time.perf_counter()
             burst = await asyncio.gather(*(one(k) for k in range(args.questions)))
             burst_seconds = time.perf_counter() - burst_started
-            await bot.close()
-            await asyncio.gather(task, return_exceptions=True)
             print(f"one question at a time (10): p50 {1000 * statistics.median(single):.0f} ms, "
                   f"p95 {1000 * sorted(single)[int(0.95 * 9)]:.0f} ms")
             ordered = sorted(burst)

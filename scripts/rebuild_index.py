@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         progress.close()
     except (SettingError, CorpusEmpty, CorpusError, ModelError, IndexProblem, RebuildBusy, OSError) as exc:
         print(f"rebuild failed: {exc}", file=sys.stderr)
-        print("The previous index, if any, is unchanged and still serving.", file=sys.stderr)
+        if "still serving" not in str(exc):
+            print("The previous index, if any, is unchanged and still serving.", file=sys.stderr)
         return 1
     print(format_summary(summary))
     return 0

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import pytest
 
@@ -15,7 +12,7 @@ from bot.__main__ import run
 from bot.discord_app import QuoteBot
 from bot.discord_config import DiscordSettings
 from conftest import settings_for
-from fake_discord import CloseCode, FakeDiscord, World, discord_pointed_at
+from fake_discord import CloseCode, FakeDiscord, World, discord_pointed_at, running_bot
 from index.engine import Engine
 
 TOKEN = "fake-bot-token"
@@ -26,29 +23,12 @@ def discord_settings(fake: FakeDiscord, **changes) -> DiscordSettings:
     return dataclasses.replace(DiscordSettings(token=TOKEN, guild_ids=(fake.world.guild.id,)), **changes)
 
 
-@asynccontextmanager
-async def running(bot: QuoteBot) -> AsyncIterator[QuoteBot]:
-    task = asyncio.create_task(bot.start(TOKEN, reconnect=False))
-    deadline = time.monotonic() + 20
-    try:
-        while not bot.is_ready():
-            if task.done():
-                task.result()
-                pytest.fail("bot stopped before it was ready")
-            assert time.monotonic() < deadline, "bot never became ready"
-            await asyncio.sleep(0.02)
-        yield bot
-    finally:
-        await bot.close()
-        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 10)
-
-
 def scenario(engine: Engine, coro, fake_options: dict | None = None, **settings_changes) -> FakeDiscord:
     """Run `coro(fake, bot)` with a ready bot; return the fake for inspection."""
     with FakeDiscord(token=TOKEN, **(fake_options or {})) as fake, discord_pointed_at(fake):
         async def main() -> None:
             bot = QuoteBot(engine, discord_settings(fake, **settings_changes), guild_ready_timeout=0.05)
-            async with running(bot):
+            async with running_bot(bot, TOKEN):
                 await coro(fake, bot)
         asyncio.run(main())
         return fake

@@ -15,9 +15,9 @@ import pytest
 
 from bot.discord_app import QuoteBot, ShardedQuoteBot, create_bot
 from bot.discord_config import DiscordSettings, discord_settings_from_env
-from fake_discord import FakeDiscord, World, discord_pointed_at
+from fake_discord import FakeDiscord, World, discord_pointed_at, running_bot
 from index.config import PROJECT_ROOT, SettingError
-from test_discord_e2e import TOKEN, running
+from test_discord_e2e import TOKEN
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -99,7 +99,7 @@ def run_sharded(engine, world: World, fake_shards: int, coro, **settings_changes
             settings = DiscordSettings(token=TOKEN, guild_ids=tuple(world.guilds), **settings_changes)
             bot = create_bot(engine, settings, guild_ready_timeout=0.05, identify_interval=0.0)
             assert isinstance(bot, ShardedQuoteBot)
-            async with running(bot):
+            async with running_bot(bot, TOKEN):
                 await coro(fake, bot)
         asyncio.run(main())
         return fake
@@ -200,7 +200,7 @@ def test_plain_bot_uses_one_connection_and_never_asks_for_shards(engine):
     with FakeDiscord(world, token=TOKEN, shard_count=2) as fake, discord_pointed_at(fake):
         async def main() -> None:
             bot = create_bot(engine, DiscordSettings(token=TOKEN, guild_ids=tuple(world.guilds)), guild_ready_timeout=0.05)
-            async with running(bot):
+            async with running_bot(bot, TOKEN):
                 await scenario(fake, bot)
         asyncio.run(main())
     assert len([c for c in fake.connections() if c.identified]) == 1

@@ -14,6 +14,7 @@ runs the real discord.py client.
 Pass ``guild_ready_timeout`` small to the bot so on_ready comes quickly.
 """
 
+from .bot_runner import BotDidNotStart, running_bot
 from .client_setup import discord_pointed_at
 from .gateway import CloseCode, ConnectionInfo, Intent, LateHeartbeat
 from .server import FakeDiscord, FakeInteraction
@@ -21,6 +22,7 @@ from .store import InteractionRecord, RecordedFile, RecordedRequest
 from .world import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, Permission, World
 
 __all__ = [
+    "BotDidNotStart",
     "CloseCode",
     "ConnectionInfo",
     "FakeChannel",
@@ -38,4 +40,5 @@ __all__ = [
     "RecordedRequest",
     "World",
     "discord_pointed_at",
+    "running_bot",
 ]
