@@ -139,7 +139,8 @@ def _other_model_index(ctx: CampaignContext, folder: Path, corpus: Path) -> Path
     config = json.loads((model / "config.json").read_text())
     config["campaign_note"] = "a different model"
     (model / "config.json").write_text(json.dumps(config))
-    settings = settings_for(corpus, folder / "other-model-index", embed_model=str(model))
+    # Its ONNX export goes into the work folder, not the user's CACHE_DIR (90 MB per campaign run).
+    settings = settings_for(corpus, folder / "other-model-index", embed_model=str(model), cache_dir=folder / "other-model-cache")
     rebuild(settings, encoder=load_encoder(settings))
     return settings.index_dir
 
