@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import os
 import sys
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -100,8 +102,15 @@ def export_onnx(folder: Path, destination: Path) -> None:
     sequence axes) with torch. Writes atomically: a crash leaves no half-written file behind."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
-    model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
+    # A one-time step the user did not ask for: no weight-loading bar, and no tracer warnings (the
+    # exported graph is checked against torch by tests/test_onnx_encoder.py instead).
+    transformers_logging.disable_progress_bar()
+    try:
+        model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
+    finally:
+        transformers_logging.enable_progress_bar()
     accepted = inspect.signature(model.forward).parameters
     wanted = [n for n in INPUT_NAMES if n in accepted]
 
@@ -121,7 +130,8 @@ def export_onnx(folder: Path, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=destination.parent) as scratch:
         temp = Path(scratch) / destination.name
-        with torch.inference_mode():
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.onnx.export(
                 TokenVectors(), tuple(examples[n] for n in wanted), str(temp), input_names=wanted,
                 output_names=["token_vectors"], dynamic_axes=axes, opset_version=OPSET, dynamo=False,
@@ -140,9 +150,13 @@ def quantize_int8(source: Path, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=destination.parent) as scratch:
         temp = Path(scratch) / destination.name
-        quantize_dynamic(
-            str(source), str(temp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
-        )
+        logging.disable(logging.WARNING)  # its advice to pre-process is for static quantisation of vision models
+        try:
+            quantize_dynamic(
+                str(source), str(temp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+            )
+        finally:
+            logging.disable(logging.NOTSET)
         os.replace(temp, destination)
 
 
