@@ -28,3 +28,17 @@ def test_format_seconds():
     assert format_seconds(5) == "5 s"
     assert format_seconds(125) == "2 min 05 s"
     assert format_seconds(7260) == "2 h 01 min"
+
+
+def test_time_left_follows_the_recent_rate():
+    """Items late in a stage can be slower (paragraphs after sentences): the estimate must use the
+    rate of the last minute, not the stage's average, or it promises too early an end."""
+    now = [0.0]
+    progress = TerminalProgress(enabled=False, log_every=3600.0, clock=lambda: now[0])
+    progress.stage("embedding", 400)
+    now[0] = 10.0
+    progress.advance(100)  # 10 items a second
+    now[0] = 70.0
+    progress.advance(10)  # then 10 items in a minute
+    line = progress.status()
+    assert line.startswith("embedding: 110/400 (28%), 0.2/s, about 29 min 00 s left"), line
