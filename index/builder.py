@@ -23,6 +23,7 @@ from typing import Callable, Iterator, Protocol
 import numpy as np
 
 from .acronyms import build_table, count_name_phrases
+from .bm25_matrix import TokenTableBuilder, score_matrix
 from .config import Settings
 from .corpus import DocumentFile, Skipped, list_documents, read_document
 from .cues import cue_table
@@ -49,7 +50,7 @@ from .store import (
     verify_files,
 )
 from .fsutil import write_atomic
-from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, level_token_lists
+from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, level_spans, name_terms
 from .stores import (
     StoreWriter,
     incompatibility,
@@ -257,7 +258,7 @@ def _build(
     summary.skipped = list(listing_skips)
     unit_chunks: list[np.ndarray] = []
     cue_chunks: list[np.ndarray] = []
-    tokens: list[list[str]] = []
+    tokens = TokenTableBuilder()
     phrase_counts: Counter[str] = Counter()
     plan = _EmbeddingPlan()
     unit_count = paragraph_count = byte_offset = 0
@@ -278,7 +279,7 @@ def _build(
             units, sentence_texts = _unit_rows(result.text, sentences, len(entries), byte_offset)
             encoded = result.text.encode("utf-8")
             text_out.write(encoded)
-            tokens.extend(tokenize(t) for t in sentence_texts)
+            tokens.add(tokenize(t) for t in sentence_texts)
             cue_chunks.append(cue_table(sentence_texts))
             phrase_counts.update(count_name_phrases(result.text))
             unit_chunks.append(units)
@@ -326,8 +327,12 @@ def _build(
 
     progress.stage("lexical index", len(LEXICAL_LEVELS))
     units = np.load(temp / UNITS_FILE, allow_pickle=False)
-    for level, token_lists in level_token_lists(units, tokens, [e.path for e in entries]).items():
-        LexicalIndex.build(token_lists).save(temp / LEXICAL_DIR / level)
+    table = tokens.build()
+    del tokens
+    file_name_terms = [name_terms(e.path) for e in entries]
+    for level, (first, last) in level_spans(units).items():
+        extras = file_name_terms if level == "documents" else None
+        LexicalIndex.from_matrix(score_matrix(table, first, last, extras)).save(temp / LEXICAL_DIR / level)
         progress.advance(1)
 
     manifest = Manifest(

@@ -1,4 +1,5 @@
-"""Lexical retrieval: a tokenizer for English prose and BM25 (bm25s) over retrieval units.
+"""Lexical retrieval: a tokenizer for English prose and BM25 (bm25s) over retrieval units; the score
+matrices themselves are computed by `index/bm25_matrix.py`.
 
 Names such as "Abrams" or "Tokola" are where dense embeddings are weakest and exact term matching is
 strongest, so every question is scored both ways.
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from .bm25_matrix import B, K1, ScoreMatrix, TokenTableBuilder, score_matrix
 
 STOPWORDS = frozenset(
     """
@@ -73,14 +76,24 @@ class LexicalIndex:
         self.size: int = int(retriever.scores["num_docs"])  # type: ignore[attr-defined]
 
     @classmethod
-    def build(cls, token_lists: Sequence[list[str]]) -> "LexicalIndex":
+    def build(cls, token_lists: Sequence[Sequence[str]]) -> "LexicalIndex":
+        """BM25 over one unit per token list."""
+        builder = TokenTableBuilder()
+        builder.add(token_lists)
+        table = builder.build()
+        every = np.arange(table.sentences)
+        return cls.from_matrix(score_matrix(table, every, every))
+
+    @classmethod
+    def from_matrix(cls, matrix: ScoreMatrix) -> "LexicalIndex":
+        """Serve (and save) a matrix from `index/bm25_matrix.py` with bm25s, as if bm25s had built it."""
         import bm25s
 
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
-        # An empty unit keeps its row; bm25s needs at least one token somewhere in the corpus.
-        vocab: dict[str, int] = {"": 0}
-        ids = [[vocab.setdefault(tok, len(vocab)) for tok in tokens] for tokens in token_lists]
-        retriever.index((ids, vocab), show_progress=False)
+        retriever = bm25s.BM25(k1=K1, b=B)
+        retriever.scores = {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr, "num_docs": matrix.units}
+        retriever.vocab_dict = matrix.vocab
+        retriever.unique_token_ids_set = set(matrix.vocab.values())
+        retriever.nonoccurrence_array = None
         return cls(retriever)
 
     def scores(self, query_terms: Sequence[str]) -> np.ndarray:

@@ -67,25 +67,19 @@ def name_terms(path: str) -> list[str]:
     return tokenize(re.sub(r"[_\-./\\]+", " ", stem))
 
 
-def level_token_lists(
-    units: np.ndarray, tokens: list[list[str]], doc_names: list[str]
-) -> dict[str, list[list[str]]]:
-    """The BM25 terms of every unit at every level, built from the sentences' terms (a document also
-    gets its file name's terms: people ask for "the herald article")."""
-    levels: dict[str, list[list[str]]] = {"sentences": tokens}
+def level_spans(units: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The first and last sentence of every unit at every lexical level (each unit is a run of
+    consecutive sentences; documents also get their file name's terms, added by the caller, since
+    people ask for "the herald article")."""
+    every = np.arange(len(units))
+    spans = {"sentences": (every, every)}
     for level, radius in (("windows", WINDOW_RADIUS), ("wide_windows", WIDE_WINDOW_RADIUS)):
-        lo, hi = window_bounds(units["doc"], radius)
-        levels[level] = [sum(tokens[a:b + 1], []) for a, b in zip(lo.tolist(), hi.tolist())]
+        spans[level] = window_bounds(units["doc"], radius)
     for level in ("paragraphs", "documents"):
         ids = group_ids(units, level)
-        grouped: list[list[str]] = [[] for _ in range(int(ids[-1]) + 1 if len(ids) else 0)]
-        if level == "documents":
-            for doc_row, doc in enumerate(np.unique(units["doc"]).tolist()):
-                grouped[doc_row].extend(name_terms(doc_names[doc]))
-        for unit, group in enumerate(ids.tolist()):
-            grouped[group].extend(tokens[unit])
-        levels[level] = grouped
-    return levels
+        change = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, np.int64)
+        spans[level] = (change, np.r_[change[1:] - 1, len(ids) - 1] if len(ids) else change)
+    return spans
 
 
 def dense_texts(text: str, starts: list[int], ends: list[int], paragraphs: list[int]) -> dict[str, list[str]]:

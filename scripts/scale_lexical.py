@@ -2,6 +2,7 @@
 
     python scripts/scale_lexical.py build --n N --out DIR     (prints JSON: time, peak memory, size)
     python scripts/scale_lexical.py serve --out DIR           (prints JSON: load time, peak memory, latency)
+    python scripts/scale_lexical.py levels --n N --out DIR    (the rebuild's lexical stage: five levels)
 
 Passages are made from the engine's own BM25 terms of the SQuAD dev sentences: each synthetic passage
 has the terms of one real sentence plus half of another's from the same article, so the vocabulary, its
@@ -12,10 +13,12 @@ runs in its own process so that its peak memory (VmHWM) is its own; `bench_scale
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -48,17 +51,20 @@ def _squad_terms() -> tuple[list[list[str]], np.ndarray, list[list[str]]]:
 
 
 def synthetic_terms(n: int, seed: int = 1234) -> list[list[str]]:
+    return list(iter_synthetic_terms(n, seed))
+
+
+def iter_synthetic_terms(n: int, seed: int = 1234) -> Iterator[list[str]]:
+    """N passages, one at a time (a rebuild never holds all its documents' terms as strings)."""
     sentences, articles, _ = _squad_terms()
     rng = np.random.default_rng(seed)
     by_article = [np.flatnonzero(articles == a) for a in range(int(articles.max()) + 1)]
     chosen = rng.integers(0, len(by_article), size=n)
-    passages = []
     for article, (u, v) in zip(chosen.tolist(), rng.random((n, 2)).tolist()):
         members = by_article[article]
         first = sentences[members[int(u * len(members))]]
         second = sentences[members[int(v * len(members))]]
-        passages.append(first + second[: len(second) // 2])
-    return passages
+        yield first + second[: len(second) // 2]
 
 
 def build(n: int, out: Path) -> dict:
@@ -72,6 +78,32 @@ def build(n: int, out: Path) -> dict:
     seconds = time.perf_counter() - started
     size = sum(f.stat().st_size for f in out.iterdir() if f.is_file())
     return {"n": n, "build_s": seconds, "build_peak_mb": peak_rss_mb(), "disk_mb": size / 2**20}
+
+
+def levels(n: int, out: Path, sentences_per_doc: int = 500, sentences_per_paragraph: int = 5) -> dict:
+    """What a rebuild's lexical stage does for N sentences: the token table, then all five levels
+    (sentences, windows, wide windows, paragraphs, documents with file-name terms) built and saved."""
+    from index.bm25_matrix import TokenTableBuilder, score_matrix
+    from index.lexical import LexicalIndex
+    from index.store import UNIT_DTYPE
+    from index.units import level_spans
+
+    sentences = iter_synthetic_terms(n)
+    started = time.perf_counter()
+    builder = TokenTableBuilder()
+    for lo in range(0, n, sentences_per_doc):
+        builder.add(list(itertools.islice(sentences, sentences_per_doc)))
+    table = builder.build()
+    units = np.zeros(n, dtype=UNIT_DTYPE)
+    units["doc"] = np.arange(n) // sentences_per_doc
+    units["paragraph"] = np.arange(n) // sentences_per_paragraph
+    names = [["document", str(d)] for d in range(int(units["doc"][-1]) + 1)]
+    seconds = {}
+    for level, (first, last) in level_spans(units).items():
+        t = time.perf_counter()
+        LexicalIndex.from_matrix(score_matrix(table, first, last, names if level == "documents" else None)).save(out / level)
+        seconds[level] = time.perf_counter() - t
+    return {"n": n, "build_s": time.perf_counter() - started, "level_s": seconds, "build_peak_mb": peak_rss_mb()}
 
 
 def serve(out: Path) -> dict:
@@ -94,11 +126,14 @@ def serve(out: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("build", "serve"))
+    parser.add_argument("mode", choices=("build", "serve", "levels"))
     parser.add_argument("--n", type=int)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    print(json.dumps(build(args.n, args.out) if args.mode == "build" else serve(args.out)))
+    if args.mode == "serve":
+        print(json.dumps(serve(args.out)))
+    else:
+        print(json.dumps((build if args.mode == "build" else levels)(args.n, args.out)))
     return 0
 
 

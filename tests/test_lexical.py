@@ -229,3 +229,58 @@ def test_queries_without_indexed_terms_score_zero(sentence_terms) -> None:
     for query in ([], ["nowhere-in-corpus"], [""]):
         scores = index.scores(query)
         assert scores.shape == (len(sentence_terms),) and not scores.any()
+
+
+# --- the numpy build against bm25s's own ---------------------------------------------------------------
+
+
+def bm25s_matrix(token_lists: list[list[str]]):
+    """What `bm25s.BM25.index` builds from the units' term lists (the peer `index/bm25_matrix.py` replaces)."""
+    import bm25s
+
+    retriever = bm25s.BM25(k1=K1, b=B)
+    vocab: dict[str, int] = {"": 0}
+    ids = [[vocab.setdefault(term, len(vocab)) for term in terms] for terms in token_lists]
+    retriever.index((ids, vocab), show_progress=False)
+    return retriever
+
+
+@st.composite
+def documents_of_sentences(draw):
+    """Sentences' terms grouped in documents, each document with a file name's terms."""
+    docs = draw(st.lists(st.lists(st.lists(st.sampled_from(VOCAB), max_size=8), min_size=1, max_size=6), min_size=1, max_size=6))
+    names = draw(st.lists(st.lists(st.sampled_from(VOCAB + ["txt", "notes"]), max_size=3), min_size=len(docs), max_size=len(docs)))
+    return docs, names
+
+
+@EMPTY_CORPUS_WARNING
+@settings(max_examples=150, deadline=None)
+@given(corpus=documents_of_sentences(), radius=st.integers(0, 2), chunk=st.sampled_from([1, 3, 1_000_000]))
+def test_runs_of_sentences_score_exactly_as_bm25s_scores_their_terms(corpus, radius, chunk) -> None:
+    """Windows and documents (with file-name terms) built from the token table, in chunks of any size,
+    are bm25s's matrices bit for bit: same vocabulary, scores, rows and column pointers."""
+    from unittest import mock
+
+    import index.bm25_matrix as bm25_matrix
+    from index.units import window_bounds
+
+    docs, names = corpus
+    sentences = [terms for doc in docs for terms in doc]
+    builder = bm25_matrix.TokenTableBuilder()
+    for doc in docs:
+        builder.add(doc)
+    table = builder.build()
+    doc_of = np.repeat(np.arange(len(docs)), [len(doc) for doc in docs])
+    levels = {"windows": (*window_bounds(doc_of, radius), None)}
+    doc_first = np.r_[0, np.cumsum([len(doc) for doc in docs])[:-1]]
+    levels["documents"] = (doc_first, doc_first + [len(doc) - 1 for doc in docs], names)
+    for first, last, extras in levels.values():
+        with mock.patch.object(bm25_matrix, "CHUNK_TOKENS", chunk):
+            ours = bm25_matrix.score_matrix(table, first, last, extras)
+        units = [(list(extras[u]) if extras else []) + sum(sentences[a:b + 1], []) for u, (a, b) in enumerate(zip(first, last))]
+        if not any(units):
+            continue  # bm25s needs one term somewhere
+        peer = bm25s_matrix(units)
+        assert ours.vocab == peer.vocab_dict and ours.units == len(units)
+        for key, array in (("data", ours.data), ("indices", ours.indices), ("indptr", ours.indptr)):
+            assert array.dtype == peer.scores[key].dtype and np.array_equal(array, peer.scores[key]), key
