@@ -6,10 +6,14 @@ grows towards whichever neighbour the ranker scored higher, within its paragraph
 stays within `QUOTE_TARGET_CHARS` (the first step may reach `QUOTE_MAX_CHARS`). Headings and repeats
 of text already quoted are never added as context. Sentences whose content words mostly repeat a sentence already quoted are skipped: the same
 paragraph pasted twice in a document yields one quote.
+
+A lead-in ("... as the report puts it:") says nothing by itself: it ranks no higher than the sentence
+it introduces and is quoted together with it, even across the paragraph break a block quote makes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +26,8 @@ QUOTE_TARGET_CHARS = 400
 QUOTE_MAX_CHARS = 800
 DUPLICATE_OVERLAP = 0.8
 """Share of the smaller sentence's content words that makes two sentences the same text."""
+LEAD_IN = re.compile(r"[:\uff1a]\s*$")
+"""A sentence ending in a colon (ASCII or full-width) introduces the next one."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,25 @@ class QuoteSpan:
     last: int
     focus: int
     score: float
+
+
+def is_lead_in(index: LoadedIndex, unit: int) -> bool:
+    """Whether a sentence ends in a colon and its document goes on after it."""
+    return bool(index.same_doc_after[unit]) and LEAD_IN.search(index.sentence(unit)) is not None
+
+
+def rank_lead_ins(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Scores where each lead-in is capped by the sentence it introduces (by the weakest candidate's
+    score when that sentence is not a candidate at all)."""
+    if len(scores) == 0:
+        return scores
+    score_of = dict(zip(ids.tolist(), scores.tolist()))
+    floor = float(scores.min())
+    capped = scores.copy()
+    for position, unit in enumerate(ids.tolist()):
+        if is_lead_in(index, unit):
+            capped[position] = min(capped[position], score_of.get(unit + 1, floor))
+    return capped
 
 
 def choose_spans(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray, k: int) -> list[QuoteSpan]:
@@ -70,18 +95,27 @@ def _widen(
     first = last = unit
     paragraph = index.paragraph_of[unit]
 
-    def usable(neighbour: int) -> bool:
-        """In the same paragraph, not quoted yet, not a heading, not a repeat of quoted text."""
-        if neighbour in used or index.paragraph_of[neighbour] != paragraph or index.cues["heading"][neighbour]:
+    def usable(neighbour: int, introduced: bool = False) -> bool:
+        """In the same paragraph (or joined to the span by a lead-in), not quoted yet, not a heading
+        (unless so joined), not a repeat of quoted text."""
+        if neighbour in used:
+            return False
+        if not introduced and (index.paragraph_of[neighbour] != paragraph or index.cues["heading"][neighbour]):
             return False
         words = frozenset(content_words(index.sentence(neighbour)))
         return not any(_duplicates(words, other) for other in seen)
 
     while True:
         options = []
-        if index.same_doc_before[first] and usable(first - 1):
+        introduced = is_lead_in(index, last)
+        if introduced and usable(last + 1, introduced=True):
+            options.append((float("inf"), first, last + 1))
+        introducing = index.same_doc_before[first] and is_lead_in(index, first - 1)
+        if introducing and usable(first - 1, introduced=True):
+            options.append((float("inf"), first - 1, last))
+        elif index.same_doc_before[first] and usable(first - 1):
             options.append((score_of.get(first - 1, -1e9), first - 1, last))
-        if index.same_doc_after[last] and usable(last + 1):
+        if not introduced and index.same_doc_after[last] and usable(last + 1):
             options.append((score_of.get(last + 1, -1e9), first, last + 1))
         if not options:
             break
@@ -91,6 +125,8 @@ def _widen(
         if length > QUOTE_TARGET_CHARS and not (first_step and length <= QUOTE_MAX_CHARS):
             break
         first, last = new_first, new_last
+    if last > unit and is_lead_in(index, last):
+        last -= 1  # the sentence it introduces did not fit: a quote does not end on a lead-in
     if _quote_chars(index, first, last) > QUOTE_MAX_CHARS:
         first = last = unit
     return first, last

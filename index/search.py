@@ -12,7 +12,7 @@ from .features import FEATURE_NAMES, SOURCE_PENALTY, QueryPlan, candidate_featur
 from .lexical import tokenize
 from .loaded import LoadedIndex
 from .question import satisfies_type
-from .quotes import choose_spans, to_quote
+from .quotes import choose_spans, rank_lead_ins, to_quote
 from .ranker import Ranker
 from .rerank import RERANK_DEPTH, CrossEncoderReranker
 
@@ -60,12 +60,17 @@ class Searcher:
         raw = raw - SOURCE_PENALTY * candidates.violates_source
         if self.reranker is not None:
             raw = self._rerank(plan.text, candidates.ids, raw)
-        spans = choose_spans(self.index, candidates.ids, raw, k)
+        # Whether the documents answer is judged on the best match before lead-ins are capped: a
+        # lead-in that matches shows the documents take the question up, even when what it
+        # introduces is quoted first.
+        best = int(np.argmax(raw)) if len(raw) else -1
+        best_match = float(raw[best]) if best >= 0 else -math.inf
+        dense = float(candidates.features[best, DENSE_WINDOW]) if best >= 0 else -math.inf
+        ranked = rank_lead_ins(self.index, candidates.ids, raw)
+        spans = choose_spans(self.index, candidates.ids, ranked, k)
         quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
         notes = list(notes or [])
-        best = int(np.argmax(raw)) if len(raw) else -1
-        dense = float(candidates.features[best, DENSE_WINDOW]) if best >= 0 else -math.inf
-        reason = self.abstention_reason(plan, quotes, spans[0].score if spans else -math.inf, dense)
+        reason = self.abstention_reason(plan, quotes, best_match, dense)
         if reason is None or (not abstain and quotes):
             return Answer(question, True, quotes, notes=notes)
         notes.append(reason)

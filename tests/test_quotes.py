@@ -13,7 +13,9 @@ from conftest import settings_for
 from index.builder import rebuild
 from index.lexical import content_words
 from index.loaded import open_index
-from index.quotes import DUPLICATE_OVERLAP, QUOTE_MAX_CHARS, QUOTE_TARGET_CHARS, choose_spans, to_quote
+from index.quotes import (
+    DUPLICATE_OVERLAP, QUOTE_MAX_CHARS, QUOTE_TARGET_CHARS, choose_spans, is_lead_in, rank_lead_ins, to_quote,
+)
 
 FERRY = (
     "The ferry to Marlow Island was cancelled because the harbour crane collapsed during the storm. "
@@ -26,6 +28,9 @@ LONG = (
     "schedule itself had never been written down anywhere that the engineers, the harbour master or the "
     "insurers could find it when they went looking."
 )
+
+LEAD_IN = "The harbour master put it plainly:"
+INTRODUCED = "“Nobody sails from this quay until the crane is rebuilt.”"
 
 
 def _island_news() -> str:
@@ -49,7 +54,8 @@ def index(tmp_path_factory, encoder):
     (corpus / "news.md").write_text(_island_news(), encoding="utf-8")
     (corpus / "blog.txt").write_text(
         f"My week.\n\n{FERRY} I was annoyed. The café on the quay stayed open.\n\n"
-        "Short line.\nAnother short line, which is its own paragraph here.\n",
+        "Short line.\nAnother short line, which is its own paragraph here.\n\n"
+        f"{LEAD_IN}\n\n{INTRODUCED}\n\nThe ferry company has not commented.\n",
         encoding="utf-8",
     )
     settings = settings_for(corpus, tmp_path_factory.mktemp("quotes-index"))
@@ -90,8 +96,12 @@ def test_quotes_obey_every_rule_for_any_ranking(index, data):
         assert span.focus in candidate_score and span.score == candidate_score[span.focus]
         assert span.first <= span.focus <= span.last
         assert not units & used, "quotes overlap"
-        assert len({int(index.paragraph_of[u]) for u in units}) == 1, "a quote crosses a paragraph"
-        assert not any(index.cues["heading"][u] for u in units - {span.focus}), "a heading added as context"
+        for u in range(span.first, span.last):
+            if index.paragraph_of[u] != index.paragraph_of[u + 1]:
+                assert is_lead_in(index, u), "a quote crosses a paragraph break no lead-in bridges"
+        joined = {u + 1 for u in units if is_lead_in(index, u)}
+        assert not any(index.cues["heading"][u] for u in units - {span.focus} - joined), "a heading added as context"
+        assert span.last == span.focus or not is_lead_in(index, span.last), "a quote ends on a lead-in"
         quote = to_quote(index, span, 0.5)
         assert len(quote.text) <= QUOTE_MAX_CHARS
         if span.last - span.first >= 2:
@@ -144,3 +154,31 @@ def test_long_sentences_are_quoted_alone_when_a_neighbour_would_pass_the_limit(i
     quote = to_quote(index, span, 1.0)
     assert span.first == span.last == longs[0]
     assert len(quote.text) <= QUOTE_MAX_CHARS
+
+
+def _unit(index, text: str) -> int:
+    return next(u for u in range(index.size) if index.sentence(u) == text)
+
+
+def test_a_lead_in_is_quoted_with_what_it_introduces(index):
+    lead_in, introduced = _unit(index, LEAD_IN), _unit(index, INTRODUCED)
+    assert is_lead_in(index, lead_in) and not is_lead_in(index, introduced)
+    assert introduced == lead_in + 1 and index.paragraph_of[lead_in] != index.paragraph_of[introduced]
+    for focus in (lead_in, introduced):  # whichever is ranked first, the quote holds both
+        scores = np.zeros(index.size)
+        scores[focus] = 1.0
+        scores[introduced + 1] = 0.9  # a close-scoring sentence in the next paragraph stays out
+        span = choose_spans(index, np.arange(index.size), scores, k=1)[0]
+        assert (span.first, span.last, span.focus) == (lead_in, introduced, focus)
+
+
+def test_a_lead_in_ranks_no_higher_than_what_it_introduces(index):
+    lead_in, introduced = _unit(index, LEAD_IN), _unit(index, INTRODUCED)
+    other = introduced + 1
+    ids = np.array([lead_in, introduced, other])
+    capped = rank_lead_ins(index, ids, np.array([2.0, 0.5, 1.0]))
+    assert capped.tolist() == [0.5, 0.5, 1.0]
+    assert rank_lead_ins(index, ids, np.array([0.1, 0.5, 1.0])).tolist() == [0.1, 0.5, 1.0]  # never raised
+    # What it introduces is not a candidate at all: the lead-in falls to the weakest candidate's score.
+    alone = rank_lead_ins(index, np.array([lead_in, other]), np.array([2.0, -1.0]))
+    assert alone.tolist() == [-1.0, -1.0]
