@@ -59,7 +59,9 @@ class QueryPlan:
     terms: tuple[str, ...]
     source_terms: frozenset[str]
     unknown_source_terms: frozenset[str]
-    """Source terms that no sentence and no file name contains: the corpus cannot say what X said."""
+    """Source terms that no sentence and no file name contains (a ranker feature)."""
+    unknown_sources: tuple[str, ...]
+    """Sources none of whose naming words the documents contain: the corpus cannot say what X said."""
     referenced_docs: frozenset[int]
     """Documents the question names by a word of their file name ("the herald article")."""
 
@@ -79,12 +81,27 @@ def plan_query(index: LoadedIndex, question: str) -> QueryPlan:
     source = frozenset(tokenize(" ".join(analysis.source_words)))
     name_vocabulary = frozenset().union(*index.doc_name_terms) if index.doc_name_terms else frozenset()
     unknown = frozenset(t for t in source if t not in sentences and t not in name_vocabulary)
+
+    def known(word: str) -> bool:
+        terms = tokenize(word)
+        return any(t in sentences or t in name_vocabulary for t in terms) or any(
+            _names_file(word, name_word) for name_word in name_vocabulary
+        )
+
+    unknown_sources = tuple(" ".join(name) for name in analysis.source_names if not any(known(w) for w in name))
     referenced: set[int] = set()
     for word in content_words(text):
         for name_word, docs in index.doc_reference_words.items():
-            if word == name_word or (len(name_word) >= 4 and word.startswith(name_word)):
+            if _names_file(word, name_word):
                 referenced |= docs
-    return QueryPlan(question, text, analysis, tuple(tokenize(text)), source, unknown, frozenset(referenced))
+    return QueryPlan(
+        question, text, analysis, tuple(tokenize(text)), source, unknown, unknown_sources, frozenset(referenced)
+    )
+
+
+def _names_file(word: str, name_word: str) -> bool:
+    """Whether a question word refers to a file-name word ("blogger" to "blog", "herald" to "herald")."""
+    return word == name_word or (len(name_word) >= 4 and word.startswith(name_word))
 
 
 def expand_acronyms(index: LoadedIndex, text: str) -> str:

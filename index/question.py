@@ -95,6 +95,9 @@ class QuestionAnalysis:
     answer_type: str
     source_words: tuple[str, ...] = field(default_factory=tuple)
     """Content words naming whose statement or action the question is about."""
+    source_names: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    """Per source phrase, the words that name it: the owner in "japan's government", every content
+    word otherwise. A source is absent from the documents only when all of its naming words are."""
 
 
 def expand_chat_forms(question: str) -> str:
@@ -121,30 +124,57 @@ def answer_type(question: str) -> str:
 
 CORPUS_WORDS = frozenset(
     "document documents doc docs text texts article articles source sources file files corpus author authors "
-    "writer writers post posts page pages material materials record records report reports they it".split()
+    "writer writers post posts page pages material materials record records report reports they it "
+    "blogger bloggers reporter reporters journalist journalists columnist columnists editor editors".split()
 )
-"""Words by which a question refers to the documents themselves ("what do the documents say"), not
-to a source inside them."""
+"""Words by which a question refers to the documents themselves or whoever wrote them ("what do the
+documents say", "what does the blogger think"), not to a source inside them."""
+
+_PHRASE_END = re.compile(r"[,;:?!]|\b(?:%s)\b" % "|".join(sorted(WH_WORDS | AUXILIARIES)))
+"""Where a captured source phrase stops: "per X, what did..." and "per X what happens" name X only."""
+_OWNER = re.compile(r"^(.*?)'s\b")
+
+
+def _source_phrases(question: str) -> list[str]:
+    lowered = normalize(question)
+    phrases = []
+    for pattern in _SOURCE_PATTERNS:
+        for match in pattern.finditer(lowered):
+            phrase = match.group(1)
+            end = _PHRASE_END.search(phrase)
+            phrases.append(phrase[: end.start()] if end else phrase)
+    return phrases
+
+
+def _keep(word: str) -> bool:
+    return word not in WH_WORDS and word not in AUXILIARIES and word not in STOPWORDS and word not in CORPUS_WORDS
 
 
 def source_words(question: str) -> tuple[str, ...]:
     """Content words of the phrases that name a source or subject: see the module docstring."""
-    lowered = normalize(question)
     words: list[str] = []
-    for pattern in _SOURCE_PATTERNS:
-        for match in pattern.finditer(lowered):
-            for word in content_words(match.group(1)):
-                if (
-                    word not in WH_WORDS and word not in AUXILIARIES and word not in STOPWORDS
-                    and word not in CORPUS_WORDS and word not in words
-                ):
-                    words.append(word)
+    for phrase in _source_phrases(question):
+        words.extend(w for w in content_words(phrase) if _keep(w) and w not in words)
     return tuple(words)
+
+
+def source_names(question: str) -> tuple[tuple[str, ...], ...]:
+    """The naming words of each source phrase: "seoul's spy agency" is named by "seoul" (the owner;
+    "spy agency" describes it), "the former us ambassador" by all its content words."""
+    names: list[tuple[str, ...]] = []
+    for phrase in _source_phrases(question):
+        owner = _OWNER.match(phrase.strip())
+        naming = tuple(w for w in content_words(owner.group(1) if owner else phrase) if _keep(w))
+        if naming and naming not in names:
+            names.append(naming)
+    return tuple(names)
 
 
 def analyse(question: str) -> QuestionAnalysis:
     text = expand_chat_forms(question)
-    return QuestionAnalysis(text=text, answer_type=answer_type(text), source_words=source_words(text))
+    return QuestionAnalysis(
+        text=text, answer_type=answer_type(text), source_words=source_words(text), source_names=source_names(text)
+    )
 
 
 REASON = re.compile(

@@ -9,7 +9,6 @@ import numpy as np
 from .answer import Answer, Quote
 from .embedding import Encoder
 from .features import FEATURE_NAMES, SOURCE_PENALTY, QueryPlan, candidate_features, plan_query
-from .lexical import tokenize
 from .loaded import LoadedIndex
 from .question import satisfies_type
 from .quotes import choose_spans, rank_lead_ins, to_quote
@@ -98,11 +97,8 @@ class Searcher:
         """Why the documents do not answer, or None when they do."""
         if not quotes:
             return "Nothing in the documents matches the question."
-        if plan.unknown_source_terms:
-            names = ", ".join(
-                w for w in plan.analysis.source_words if set(tokenize(w)) & plan.unknown_source_terms
-            )
-            return f"The documents never mention {names}."
+        if plan.unknown_sources:
+            return f"The documents never mention {', '.join(plan.unknown_sources)}."
         if best < self.abstain_below:
             return "No passage matches the question closely enough."
         if dense < self.min_dense_window:

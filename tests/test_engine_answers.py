@@ -59,6 +59,22 @@ def test_question_about_an_unmentioned_person_abstains(engine):
     assert any("merkel" in note.lower() for note in answer.notes)
 
 
+def test_an_unmentioned_owner_of_a_source_abstains(engine):
+    answer = engine.answer("what did germany's government say about the declaration?")
+    assert not answer.answered
+    assert any("germany" in note.lower() for note in answer.notes)
+
+
+@pytest.mark.parametrize("question", [
+    "what does the blogger think of a korean war peace treaty",  # the writer, not a source inside
+    "according to seoul's spy agency what preconditions did pyongyang propose",  # described, not named
+])
+def test_sources_the_documents_know_by_other_words_are_answered(engine, question):
+    answer = engine.answer(question)
+    assert answer.answered, answer.notes
+    assert not any("never mention" in note for note in answer.notes)
+
+
 def test_dev_unanswerable_questions_mostly_abstain(engine):
     records = [json.loads(line) for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
     unanswerable = [r["question"] for r in records if not r["evidence"]]

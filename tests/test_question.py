@@ -1,0 +1,58 @@
+"""Reading questions: the answer type and the source a question names, on made-up chat questions (no
+model, no index)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.question import analyse, answer_type, source_names, source_words
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how many ferries sail on sundays", "number"),
+        ("when did the crane collapse", "date"),
+        ("which day did the mayor resign", "date"),
+        ("who runs the harbour", "person"),
+        ("where was the council meeting held", "place"),
+        ("why's the ferry cancelled", "reason"),
+        ("whats the real reason they closed the quay", "reason"),
+        ("how did the islanders react", "manner"),
+        ("what did the mayor say when the crane fell", "other"),  # the first wh-word decides
+        ("the ferry is cancelled", "other"),
+    ],
+)
+def test_answer_type_is_read_at_the_first_wh_word(question, kind):
+    assert answer_type(analyse(question).text) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "names"),
+    [
+        # The phrase after "per" / "according to" stops at the next wh-word, auxiliary or comma.
+        ("per okafor what happens to the ferry next", ("okafor",), (("okafor",),)),
+        ("per the harbour master, whats the delay", ("harbour", "master"), (("harbour", "master"),)),
+        ("according to marlow's port office what goods are stuck", ("marlow", "port", "office"), (("marlow",),)),
+        # A possessive source is named by its owner; the rest describes it.
+        ("what did lisbon's govt say about the strike", ("lisbon", "government"), (("lisbon",),)),
+        ("okafor's take on the delay?", ("okafor",), (("okafor",),)),
+        # Every content word names a source without an owner.
+        ("did the former harbour master think the repairs were late", ("former", "harbour", "master"),
+         (("former", "harbour", "master"),)),
+        # Words for the documents or whoever wrote them name no source inside them.
+        ("what does the blogger think about the ferry", (), ()),
+        ("what do the documents say about the crane", (), ()),
+        ("why was the ferry cancelled", (), ()),
+    ],
+)
+def test_sources_and_the_words_that_name_them(question, words, names):
+    text = analyse(question).text
+    assert source_words(text) == words
+    assert source_names(text) == names
+
+
+def test_two_sources_in_one_question_are_kept_apart():
+    analysis = analyse("per the gazette what did ana okafor say had to happen first")
+    assert analysis.source_names == (("gazette",), ("ana", "okafor"))
+    assert set(analysis.source_words) == {"gazette", "ana", "okafor"}
