@@ -81,7 +81,8 @@ _SOURCE_PATTERNS = [
         r"((?:[\w'\-.]+\s+){0,3}?[\w'\-.]+)\s+(?:say|said|says|tell|told|warn|warned|think|thought|expect|expects"
         r"|believe|believed|want|wants|offer|offered|claim|claimed|argue|argued|admit|admitted|suggest|suggested"
         r"|mean|propose|proposed|predict|predicted|note|noted|insist|insisted|deny|denied|ask|asked|announce"
-        r"|announced|call|called|write|wrote|go|do|feel|see|view|make|plan|planned|hope|fear|reply|respond)\b"
+        r"|announced|call|called|write|wrote|go|do|feel|see|view|make|plan|planned|hope|fear|reply|respond"
+        r"|support|back|oppose|endorse|reject|accept|agree|approve|favou?r|welcome|criticize|criticise)\b"
     ),
 ]
 

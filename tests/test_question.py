@@ -40,6 +40,9 @@ def test_answer_type_is_read_at_the_first_wh_word(question, kind):
         # Every content word names a source without an owner.
         ("did the former harbour master think the repairs were late", ("former", "harbour", "master"),
          (("former", "harbour", "master"),)),
+        # Verbs of stance name a source as verbs of saying do.
+        ("did ana okafor back the new timetable", ("ana", "okafor"), (("ana", "okafor"),)),
+        ("would the council oppose a second crane", ("council",), (("council",),)),
         # Words for the documents or whoever wrote them name no source inside them.
         ("what does the blogger think about the ferry", (), ()),
         ("what do the documents say about the crane", (), ()),
