@@ -28,6 +28,7 @@ DUPLICATE_OVERLAP = 0.8
 """Share of the smaller sentence's content words that makes two sentences the same text."""
 LEAD_IN = re.compile(r"[:\uff1a]\s*$")
 """A sentence ending in a colon (ASCII or full-width) introduces the next one."""
+LEAD_IN_TAIL_BYTES = 16
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,13 @@ class QuoteSpan:
 
 
 def is_lead_in(index: LoadedIndex, unit: int) -> bool:
-    """Whether a sentence ends in a colon and its document goes on after it."""
-    return bool(index.same_doc_after[unit]) and LEAD_IN.search(index.sentence(unit)) is not None
+    """Whether a sentence ends in a colon and its document goes on after it (reads only its last bytes)."""
+    if not index.same_doc_after[unit]:
+        return False
+    row = index.units[unit]
+    start, end = int(row["byte_start"]), int(row["byte_end"])
+    tail = index.text[max(start, end - LEAD_IN_TAIL_BYTES):end].decode("utf-8", errors="ignore")
+    return LEAD_IN.search(tail) is not None
 
 
 def rank_lead_ins(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
