@@ -5,11 +5,19 @@ Only presentation: the quote text comes verbatim from the engine and is never re
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from index.answer import NOT_ANSWERED, Answer, Quote
 
 BOLD, RESET = "\033[1m", "\033[0m"
+_EMPHASIS = r"(?:\*\*|\033\[[01]m)*"
+_STRUCTURE = re.compile(_EMPHASIS + r"\s*(?:#{1,6}\s|[-*+•]\s|\d{1,3}[.)]\s|>|\||```|~~~)")
+"""Lines that start a line of their own: Markdown headings, list items, quotes, table rows, code fences."""
+_ONE_LINE = re.compile(_EMPHASIS + r"\s*(?:#{1,6}\s|\||```|~~~)")
+"""Of those, the ones nothing wraps onto (a list item or a quote may go on over several lines)."""
+WRAPPED_LINE_MIN_CHARS = 40
+"""A line at least this long that does not end a paragraph was wrapped by an editor."""
 
 
 def source_line(quote: Quote) -> str:
@@ -23,9 +31,24 @@ def emphasise(quote: Quote, ansi: bool) -> str:
     return quote.text[:start] + on + quote.text[start:end] + off + quote.text[end:]
 
 
+def display_lines(text: str) -> list[str]:
+    """The quote's lines as they read: a hard-wrapped paragraph or list item joined into one line;
+    blank lines, Markdown structure, code and short lines (verse, addresses) kept as they are."""
+    lines: list[str] = []
+    joinable = False
+    for line in text.splitlines() or [""]:
+        code = line.startswith(("    ", "\t"))
+        if joinable and line.strip() and not code and not _STRUCTURE.match(line):
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line)
+        joinable = len(line.strip()) >= WRAPPED_LINE_MIN_CHARS and not code and not _ONE_LINE.match(line)
+    return lines
+
+
 def _block(text: str, width: int) -> str:
     lines = []
-    for paragraph in text.splitlines() or [""]:
+    for paragraph in display_lines(text):
         wrapped = textwrap.wrap(" ".join(paragraph.split()), width=width - 4) or [""]
         lines.extend("  > " + line for line in wrapped)
     return "\n".join(lines)

@@ -26,8 +26,17 @@ CUE_DTYPE = np.dtype(
 
 _NAME_INSIDE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 _QUOTATION = re.compile("[\"“”]")
-_ENDS_LIKE_PROSE = re.compile(r"[.!?:;\"”’)]\s*$")
+_ENDS_LIKE_PROSE = re.compile(r"[.!?:;\"”’)][*_]*\s*$")
+"""Closing punctuation, with any Markdown emphasis closed after it ("**Install.**")."""
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
+_LIST_ITEM = re.compile(r"\s*(?:[-*+•]|\d{1,3}[.)])\s")
 HEADING_MAX_CHARS = 100
+TITLE_MIN_LETTERS = 0.6
+"""Share of a title's characters that are letters or spaces: datelines and figures are not titles."""
+TITLE_MAX_WORDS = 12
+_SENTENCE_PUNCTUATION = re.compile(r"[.!?,;]")
+_CODE = re.compile(r"[`/\\\[\]{}<>=_|]")
+"""Characters of code, paths and tables, which titles do not have."""
 
 
 def sentence_cues(sentence: str) -> tuple[int, ...]:
@@ -43,9 +52,30 @@ def sentence_cues(sentence: str) -> tuple[int, ...]:
 
 
 def is_heading(sentence: str) -> bool:
-    """A short line without closing punctuation: a title, never quoted as context."""
-    return len(sentence) < HEADING_MAX_CHARS and not _ENDS_LIKE_PROSE.search(sentence)
+    """A Markdown heading, or a short title-like line (mostly words, no closing punctuation, no code,
+    not a list item): never quoted as context, and what it heads answers for it."""
+    if _MARKDOWN_HEADING.match(sentence):
+        return True
+    if len(sentence) >= HEADING_MAX_CHARS or _ENDS_LIKE_PROSE.search(sentence) or _CODE.search(sentence):
+        return False
+    if _LIST_ITEM.match(sentence):
+        return False
+    letters = sum(char.isalpha() or char.isspace() for char in sentence)
+    return letters >= TITLE_MIN_LETTERS * len(sentence)
 
 
 def cue_table(sentences: list[str]) -> np.ndarray:
     return np.array([sentence_cues(s) for s in sentences], dtype=CUE_DTYPE)
+
+
+def is_section_title(sentence: str) -> bool:
+    """A heading that names the text under it: a Markdown heading, or a short heading with no sentence
+    punctuation at all (a line broken mid-sentence, "... near Montenegro.:12", is no title)."""
+    if _MARKDOWN_HEADING.match(sentence):
+        return True
+    return (
+        is_heading(sentence)
+        and len(sentence.split()) <= TITLE_MAX_WORDS
+        and not _SENTENCE_PUNCTUATION.search(sentence)
+        and sentence.count("(") == sentence.count(")")  # "Oxygen gas (O" / "2) can be toxic": broken
+    )

@@ -9,16 +9,20 @@ paragraph pasted twice in a document yields one quote.
 
 A lead-in ("... as the report puts it:") says nothing by itself: it ranks no higher than the sentence
 it introduces and is quoted together with it, even across the paragraph break a block quote makes.
+A heading says what its section is about but answers nothing: when it matches the question better
+than the first sentence of its section, that sentence takes its score and is quoted under it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .answer import Quote
+from .cues import is_section_title
 from .lexical import content_words
 from .loaded import LoadedIndex
 
@@ -29,6 +33,9 @@ DUPLICATE_OVERLAP = 0.8
 LEAD_IN = re.compile(r"[:\uff1a]\s*$")
 """A sentence ending in a colon (ASCII or full-width) introduces the next one."""
 LEAD_IN_TAIL_BYTES = 16
+_CONTINUES = re.compile(r"[a-z0-9]")
+"""A line starting in lower case or with a digit goes on with the line before."""
+_NUMBERED = re.compile(r"\d{1,3}[.)]\s")
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,58 @@ class QuoteSpan:
     last: int
     focus: int
     score: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Candidates and their scores once headings have passed theirs on to their sections."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    headed: Mapping[int, int] = field(default_factory=dict)
+    """First sentence of a section -> its heading, where the heading's match carried the sentence."""
+
+
+def opens_section(index: LoadedIndex, unit: int) -> bool:
+    """Whether a sentence is a section title on a line of its own directly followed by body text that
+    starts afresh (not "2 will allow ..." after a line "Concentrated O": a sentence broken in two)."""
+    if not index.cues["heading"][unit] or not index.same_doc_after[unit]:
+        return False
+    body = unit + 1
+    if index.cues["heading"][body] or index.paragraph_of[body] == index.paragraph_of[unit]:
+        return False
+    text = index.sentence(body)
+    if _CONTINUES.match(text) and not _NUMBERED.match(text):
+        return False
+    return is_section_title(index.sentence(unit))
+
+
+def rank_sections(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray) -> Ranking:
+    """Each heading's score passed to the first sentence of its section (added as a candidate when it
+    was not one) where it is higher, or to what that sentence introduces when it is a lead-in; the
+    heading itself falls to the weakest candidate's score."""
+    if len(scores) == 0:
+        return Ranking(ids, scores)
+    position_of = {unit: position for position, unit in enumerate(ids.tolist())}
+    floor = float(scores.min())
+    new_ids, new_scores = ids.tolist(), scores.tolist()
+    headed: dict[int, int] = {}
+    for position, unit in enumerate(ids.tolist()):
+        if not opens_section(index, unit):
+            continue
+        body, heading_score = unit + 1, float(scores[position])
+        if is_lead_in(index, body):
+            body += 1  # "## Setup / Run these commands: / ...": the section says what the lead-in introduces
+        new_scores[position] = floor
+        if body not in position_of:
+            position_of[body] = len(new_ids)
+            new_ids.append(body)
+            new_scores.append(heading_score)
+            headed[body] = unit
+        elif heading_score > new_scores[position_of[body]]:
+            new_scores[position_of[body]] = heading_score
+            headed[body] = unit
+    return Ranking(np.array(new_ids, dtype=ids.dtype), np.array(new_scores, dtype=np.float64), headed)
 
 
 def is_lead_in(index: LoadedIndex, unit: int) -> bool:
@@ -65,8 +124,12 @@ def rank_lead_ins(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray) -> np
     return capped
 
 
-def choose_spans(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray, k: int) -> list[QuoteSpan]:
-    """Up to k non-overlapping, non-duplicate quote spans, best first."""
+def choose_spans(
+    index: LoadedIndex, ids: np.ndarray, scores: np.ndarray, k: int, headed: Mapping[int, int] | None = None
+) -> list[QuoteSpan]:
+    """Up to k non-overlapping, non-duplicate quote spans, best first; a sentence in `headed` is quoted
+    under its heading (see `rank_sections`)."""
+    headed = headed or {}
     score_of = dict(zip(ids.tolist(), scores.tolist()))
     used: set[int] = set()
     seen: list[frozenset[str]] = []
@@ -78,7 +141,7 @@ def choose_spans(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray, k: int
         words = frozenset(content_words(index.sentence(unit)))
         if any(_duplicates(words, other) for other in seen):
             continue
-        first, last = _widen(index, unit, score_of, used, seen)
+        first, last = _widen(index, unit, score_of, used, seen, headed.get(unit))
         used.update(range(first, last + 1))
         seen.extend(frozenset(content_words(index.sentence(u))) for u in range(first, last + 1))
         spans.append(QuoteSpan(first, last, unit, float(score_of[unit])))
@@ -96,7 +159,12 @@ def _quote_chars(index: LoadedIndex, first: int, last: int) -> int:
 
 
 def _widen(
-    index: LoadedIndex, unit: int, score_of: dict[int, float], used: set[int], seen: list[frozenset[str]]
+    index: LoadedIndex,
+    unit: int,
+    score_of: dict[int, float],
+    used: set[int],
+    seen: list[frozenset[str]],
+    heading: int | None = None,
 ) -> tuple[int, int]:
     first = last = unit
     paragraph = index.paragraph_of[unit]
@@ -111,15 +179,18 @@ def _widen(
         words = frozenset(content_words(index.sentence(neighbour)))
         return not any(_duplicates(words, other) for other in seen)
 
+    if heading is not None and heading not in used and _quote_chars(index, heading, unit) <= QUOTE_MAX_CHARS:
+        first = heading  # the quote starts at the heading and grows only forwards
+    start, grows_back = first, first == unit
     while True:
         options = []
         introduced = is_lead_in(index, last)
         if introduced and usable(last + 1, introduced=True):
             options.append((float("inf"), first, last + 1))
-        introducing = index.same_doc_before[first] and is_lead_in(index, first - 1)
+        introducing = grows_back and index.same_doc_before[first] and is_lead_in(index, first - 1)
         if introducing and usable(first - 1, introduced=True):
             options.append((float("inf"), first - 1, last))
-        elif index.same_doc_before[first] and usable(first - 1):
+        elif grows_back and index.same_doc_before[first] and usable(first - 1):
             options.append((score_of.get(first - 1, -1e9), first - 1, last))
         if not introduced and index.same_doc_after[last] and usable(last + 1):
             options.append((score_of.get(last + 1, -1e9), first, last + 1))
@@ -127,7 +198,7 @@ def _widen(
             break
         _, new_first, new_last = max(options)
         length = _quote_chars(index, new_first, new_last)
-        first_step = first == last == unit
+        first_step = first == start and last == unit
         if length > QUOTE_TARGET_CHARS and not (first_step and length <= QUOTE_MAX_CHARS):
             break
         first, last = new_first, new_last

@@ -8,10 +8,10 @@ import numpy as np
 
 from .answer import Answer, Quote
 from .embedding import Encoder
-from .features import FEATURE_NAMES, SOURCE_PENALTY, QueryPlan, candidate_features, plan_query
+from .features import FEATURE_NAMES, SOURCE_PENALTY, Candidates, QueryPlan, candidate_features, plan_query
 from .loaded import LoadedIndex
 from .question import satisfies_type
-from .quotes import choose_spans, rank_lead_ins, to_quote
+from .quotes import choose_spans, opens_section, rank_lead_ins, rank_sections, to_quote
 from .ranker import Ranker
 from .rerank import RERANK_DEPTH, CrossEncoderReranker
 
@@ -59,14 +59,15 @@ class Searcher:
         raw = raw - SOURCE_PENALTY * candidates.violates_source
         if self.reranker is not None:
             raw = self._rerank(plan.text, candidates.ids, raw)
-        # Whether the documents answer is judged on the best match before lead-ins are capped: a
-        # lead-in that matches shows the documents take the question up, even when what it
-        # introduces is quoted first.
+        # Whether the documents answer is judged on the best match before headings and lead-ins
+        # give way to what they introduce: a heading or lead-in that matches shows the documents
+        # take the question up, even when the text under it is quoted.
         best = int(np.argmax(raw)) if len(raw) else -1
         best_match = float(raw[best]) if best >= 0 else -math.inf
-        dense = float(candidates.features[best, DENSE_WINDOW]) if best >= 0 else -math.inf
-        ranked = rank_lead_ins(self.index, candidates.ids, raw)
-        spans = choose_spans(self.index, candidates.ids, ranked, k)
+        dense = self._dense_context(candidates, best, query_vector)
+        sections = rank_sections(self.index, candidates.ids, raw)
+        ranked = rank_lead_ins(self.index, sections.ids, sections.scores)
+        spans = choose_spans(self.index, sections.ids, ranked, k, headed=sections.headed)
         quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
         notes = list(notes or [])
         reason = self.abstention_reason(plan, quotes, best_match, dense)
@@ -75,6 +76,16 @@ class Searcher:
         notes.append(reason)
         closest = quotes[0] if quotes and show_closest else None
         return Answer(question, False, [], closest=closest, notes=notes)
+
+    def _dense_context(self, candidates: Candidates, best: int, query_vector: np.ndarray) -> float:
+        """Dense similarity of the best candidate's window; a heading's is its section's (heading and
+        first sentences): its own window reaches back into the previous section."""
+        if best < 0:
+            return -math.inf
+        unit = int(candidates.ids[best])
+        if not opens_section(self.index, unit):
+            return float(candidates.features[best, DENSE_WINDOW])
+        return float(self.index.dense["windows"].similarities(query_vector, np.array([unit + 1]))[0])
 
     def _rerank(self, question: str, ids: np.ndarray, raw: np.ndarray) -> np.ndarray:
         top = np.argsort(-raw)[:RERANK_DEPTH]

@@ -3,9 +3,13 @@
 Rule-based on purpose: it must handle any folder of text (hard-wrapped or one paragraph per line,
 Markdown or plain), never drop a word, and run without a model. The rules:
 
-* A blank line ends a paragraph. In text that is not hard-wrapped, every line break does too.
+* A blank line ends a paragraph. In text that is not hard-wrapped, every line break does too. Text
+  is hard-wrapped when its prose lines (tables and code aside) are at most `WRAP_MAX_WIDTH` wide and
+  many of its line breaks fall mid-sentence.
 * In hard-wrapped text a line break ends a sentence only after terminal punctuation or a short line
-  (a heading, the last line of a paragraph); otherwise the line continues the sentence.
+  (a heading, the last line of a paragraph), before a Markdown heading, list item, quote, table row or
+  code fence, and after a heading, table row or fence; otherwise the line continues the sentence.
+* A fenced code block (up to its closing fence or a blank line) is one sentence.
 * Inside a line, `.`, `!`, `?` (with closing quotes or brackets) followed by space and a capital, digit
   or opening quote end a sentence, unless the word before is an abbreviation ("Gen.", "U.S.", "Dec.").
 * A sentence longer than `max_chars` is cut at the last clause break or space before the limit.
@@ -30,14 +34,22 @@ _SENTENCE_START = re.compile(r"[\"'“‘«(\[]*[^\W_a-z]", re.UNICODE)
 _NEXT_SENTENCE_START = re.compile(r"\s*" + _SENTENCE_START.pattern, re.UNICODE)
 """Matched in place: slicing the rest of the block at every period made one-line documents quadratic."""
 _INITIALS = re.compile(r"^(?:[A-Za-z]\.)+$")
-_LIST_OR_HEADING = re.compile(r"^\s*(?:#{1,6}\s|[-*+•]\s|\d{1,3}[.)]\s|>)")
+_LIST_OR_HEADING = re.compile(r"^\s*(?:#{1,6}\s|[-*+•]\s|\d{1,3}[.)]\s|>|\||```|~~~)")
+"""Lines that start a sentence in any text: Markdown headings, list items, quotes, table rows, code fences."""
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_ONE_LINE = re.compile(r"^\s*(?:#{1,6}\s|\||```|~~~)")
+"""Of those, the ones that end at their line end too (a list item or a quote may wrap onto the next)."""
+_TABLE_OR_CODE = re.compile(r"^(?:\s*(?:\||```|~~~)| {4}|\t)")
+_ENDS_WITH_TERMINAL = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _CLAUSE = re.compile(r"[;:,—–]\s")
 _SPACE = re.compile(r"\s")
 _WORD = re.compile(r"\w", re.UNICODE)
 
 WRAP_MIN_LINES = 5
-WRAP_MAX_WIDTH = 100
-"""Text whose long lines are at most this wide (90th percentile) is treated as hard-wrapped."""
+WRAP_MAX_WIDTH = 160
+"""Text whose long prose lines are at most this wide (90th percentile) may be hard-wrapped."""
+WRAP_MIN_CONTINUED = 0.3
+"""Share of line breaks inside paragraphs that must fall mid-sentence for text to be hard-wrapped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +74,9 @@ def split_sentences(text: str, max_chars: int = 500) -> list[Sentence]:
         raise ValueError("max_chars must be at least 20")
     sentences: list[Sentence] = []
     line_starts = _line_starts(text)
-    for block_start, block_end, paragraph in _blocks(text):
-        for start, end in _split_block(text, block_start, block_end):
+    for block_start, block_end, paragraph, is_code in _blocks(text):
+        spans = [_strip(text, block_start, block_end)] if is_code else _split_block(text, block_start, block_end)
+        for start, end in (span for span in spans if span is not None):
             for piece_start, piece_end in _cap_length(text, start, end, max_chars):
                 if _WORD.search(text, piece_start, piece_end):
                     line = _line_of(line_starts, piece_start)
@@ -82,49 +95,71 @@ def _line_of(line_starts: list[int], offset: int) -> int:
 
 
 def _wrap_width(lines: list[str]) -> int | None:
-    """The width text is hard-wrapped at, or None when lines are paragraphs of their own."""
-    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    """The width text is hard-wrapped at, or None when lines are paragraphs of their own.
+
+    Width alone misleads both ways: Markdown wrapped at 100-120 columns has tables far wider, and a
+    file of short one-line paragraphs is narrow. So tables and code are left out of the width, and
+    the breaks between two prose lines of one paragraph must often fall mid-sentence (after a long
+    line with no closing punctuation), as they do where an editor wrapped the text.
+    """
+    prose = [line.rstrip() if line.strip() and not _TABLE_OR_CODE.match(line) else "" for line in lines]
+    lengths = sorted(len(line) for line in prose if line)
     if len(lengths) < WRAP_MIN_LINES:
         return None
     p90 = lengths[int(0.9 * (len(lengths) - 1))]
-    return p90 if 30 <= p90 <= WRAP_MAX_WIDTH else None
+    if not 30 <= p90 <= WRAP_MAX_WIDTH:
+        return None
+    breaks = continued = 0
+    for prev, line in zip(prose, prose[1:]):
+        if not prev or not line or _LIST_OR_HEADING.match(prev) or _LIST_OR_HEADING.match(line):
+            continue
+        breaks += 1
+        continued += len(prev) >= 0.6 * p90 and not _ENDS_WITH_TERMINAL.search(prev)
+    return p90 if breaks and continued >= WRAP_MIN_CONTINUED * breaks else None
 
 
-def _blocks(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, paragraph) ranges of text that no sentence may cross (line and paragraph ends)."""
+def _blocks(text: str) -> list[tuple[int, int, int, bool]]:
+    """(start, end, paragraph, is_code) ranges of text that no sentence may cross (line and paragraph
+    ends). A fenced code block, up to its closing fence or a blank line, is one block of code."""
     lines = text.split("\n")
     width = _wrap_width(lines)
-    blocks: list[tuple[int, int, int]] = []
+    blocks: list[tuple[int, int, int, bool]] = []
     paragraph = -1
     block_start: int | None = None
+    block_code = in_code = False
     prev_blank = True
     offset = 0
     for i, line in enumerate(lines):
         line_end = offset + len(line)
         if not line.strip():
             if block_start is not None:
-                blocks.append((block_start, offset, paragraph))
+                blocks.append((block_start, offset, paragraph, block_code))
                 block_start = None
             prev_blank = True
+            in_code = False
+        elif in_code:
+            in_code = not _FENCE.match(line)  # the closing fence ends the code block, inside it
         else:
             starts_paragraph = prev_blank or width is None
             if starts_paragraph:
                 paragraph += 1
+            fence = bool(_FENCE.match(line))
             if block_start is None:
-                block_start = offset
-            elif starts_paragraph or _line_break_ends_sentence(lines[i - 1], line, width):
-                blocks.append((block_start, offset, paragraph if not starts_paragraph else paragraph - 1))
-                block_start = offset
+                block_start, block_code = offset, fence
+            elif starts_paragraph or fence or block_code or _line_break_ends_sentence(lines[i - 1], line, width):
+                blocks.append((block_start, offset, paragraph if not starts_paragraph else paragraph - 1, block_code))
+                block_start, block_code = offset, fence
+            in_code = fence
             prev_blank = False
         offset = line_end + 1
     if block_start is not None:
-        blocks.append((block_start, len(text), paragraph))
+        blocks.append((block_start, len(text), paragraph, block_code))
     return blocks
 
 
 def _line_break_ends_sentence(prev: str, line: str, width: int | None) -> bool:
     """In hard-wrapped text: does the break between `prev` and `line` end a sentence?"""
-    if width is None or _LIST_OR_HEADING.match(line) or _LIST_OR_HEADING.match(prev):
+    if width is None or _LIST_OR_HEADING.match(line) or _ONE_LINE.match(prev):
         return True
     stripped = prev.rstrip()
     if len(stripped) < 0.6 * width:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .lexical import tokenize
 
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 MAX_SENTENCE_CHARS = 500
 WINDOW_RADIUS = 1
 WIDE_WINDOW_RADIUS = 2

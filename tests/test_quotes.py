@@ -14,7 +14,8 @@ from index.builder import rebuild
 from index.lexical import content_words
 from index.loaded import open_index
 from index.quotes import (
-    DUPLICATE_OVERLAP, QUOTE_MAX_CHARS, QUOTE_TARGET_CHARS, choose_spans, is_lead_in, rank_lead_ins, to_quote,
+    DUPLICATE_OVERLAP, QUOTE_MAX_CHARS, QUOTE_TARGET_CHARS, choose_spans, is_lead_in, opens_section, rank_lead_ins,
+    rank_sections, to_quote,
 )
 
 FERRY = (
@@ -58,6 +59,7 @@ def index(tmp_path_factory, encoder):
         f"{LEAD_IN}\n\n{INTRODUCED}\n\nThe ferry company has not commented.\n",
         encoding="utf-8",
     )
+    (corpus / "notes.md").write_text("# Ferry notes\n## Week one\n\nThe ferry ran twice that week.\n", encoding="utf-8")
     settings = settings_for(corpus, tmp_path_factory.mktemp("quotes-index"))
     rebuild(settings, encoder=encoder)
     loaded = open_index(settings)
@@ -85,7 +87,11 @@ def rankings(draw: st.DrawFn, size: int) -> tuple[np.ndarray, np.ndarray, int]:
 @given(data=st.data())
 def test_quotes_obey_every_rule_for_any_ranking(index, data):
     ids, scores, k = data.draw(rankings(index.size))
-    spans = choose_spans(index, ids, scores, k)
+    headed: dict[int, int] = {}
+    if data.draw(st.booleans(), label="headings pass their scores on"):
+        ranking = rank_sections(index, ids, scores)
+        ids, scores, headed = ranking.ids, ranking.scores, dict(ranking.headed)
+    spans = choose_spans(index, ids, scores, k, headed=headed)
     candidate_score = dict(zip(ids.tolist(), scores.tolist()))
     assert 1 <= len(spans) <= k
     assert spans[0].focus == int(ids[np.argmax(scores)]), "the best candidate is always quoted first"
@@ -96,11 +102,17 @@ def test_quotes_obey_every_rule_for_any_ranking(index, data):
         assert span.focus in candidate_score and span.score == candidate_score[span.focus]
         assert span.first <= span.focus <= span.last
         assert not units & used, "quotes overlap"
+        heading = headed.get(span.focus)
         for u in range(span.first, span.last):
             if index.paragraph_of[u] != index.paragraph_of[u + 1]:
-                assert is_lead_in(index, u), "a quote crosses a paragraph break no lead-in bridges"
+                bridged = is_lead_in(index, u) or (u == span.first == heading)
+                assert bridged, "a quote crosses a paragraph break no lead-in or heading bridges"
+        if span.first != span.focus and index.cues["heading"][span.first] and span.first == heading:
+            units_but_heading = units - {heading}
+        else:
+            units_but_heading = units
         joined = {u + 1 for u in units if is_lead_in(index, u)}
-        assert not any(index.cues["heading"][u] for u in units - {span.focus} - joined), "a heading added as context"
+        assert not any(index.cues["heading"][u] for u in units_but_heading - {span.focus} - joined), "a heading added as context"
         assert span.last == span.focus or not is_lead_in(index, span.last), "a quote ends on a lead-in"
         quote = to_quote(index, span, 0.5)
         assert len(quote.text) <= QUOTE_MAX_CHARS
@@ -182,3 +194,85 @@ def test_a_lead_in_ranks_no_higher_than_what_it_introduces(index):
     # What it introduces is not a candidate at all: the lead-in falls to the weakest candidate's score.
     alone = rank_lead_ins(index, np.array([lead_in, other]), np.array([2.0, -1.0]))
     assert alone.tolist() == [-1.0, -1.0]
+
+
+def test_a_heading_gives_its_score_to_its_section_and_is_quoted_above_it(index):
+    heading = _unit(index, "## Timetable")
+    body = heading + 1
+    assert opens_section(index, heading) and index.sentence(body).startswith("- Monday")
+    other = _unit(index, "The ferry company has not commented.")
+    ranking = rank_sections(index, np.array([heading, body, other]), np.array([2.0, -1.0, 1.0]))
+    assert ranking.scores.tolist() == [-1.0, 2.0, 1.0]  # the heading falls to the weakest score
+    assert dict(ranking.headed) == {body: heading}
+    span = choose_spans(index, ranking.ids, ranking.scores, k=1, headed=ranking.headed)[0]
+    assert (span.first, span.focus) == (heading, body)
+    assert to_quote(index, span, 0.5).text.startswith("## Timetable\n\n- Monday")
+
+
+def test_a_section_that_matches_better_than_its_heading_keeps_its_own_score(index):
+    heading = _unit(index, "## Timetable")
+    ranking = rank_sections(index, np.array([heading, heading + 1]), np.array([0.5, 1.0]))
+    assert ranking.scores.tolist() == [0.5, 1.0] and not ranking.headed
+    span = choose_spans(index, ranking.ids, ranking.scores, k=1, headed=ranking.headed)[0]
+    assert span.first == heading + 1, "the heading is added only when its match carried the quote"
+
+
+def test_a_heading_whose_section_is_not_a_candidate_brings_it_in(index):
+    heading = _unit(index, "## Timetable")
+    other = _unit(index, "The ferry company has not commented.")
+    ranking = rank_sections(index, np.array([heading, other]), np.array([3.0, 0.0]))
+    assert ranking.ids.tolist() == [heading, other, heading + 1]
+    assert ranking.scores.tolist() == [0.0, 0.0, 3.0]
+
+
+def test_only_headings_on_a_line_of_their_own_followed_by_text_open_a_section(index):
+    title = _unit(index, "# Island News")
+    assert opens_section(index, title)  # followed by the ferry paragraph
+    text_units = [u for u in range(index.size) if not index.cues["heading"][u]]
+    assert not any(opens_section(index, u) for u in text_units)
+    # A title over a subtitle passes nothing on; the subtitle passes to the text under it.
+    notes_title, subtitle = _unit(index, "# Ferry notes"), _unit(index, "## Week one")
+    assert subtitle == notes_title + 1 and not opens_section(index, notes_title) and opens_section(index, subtitle)
+    assert rank_sections(index, np.array([notes_title]), np.array([1.0])).scores.tolist() == [1.0]
+
+
+HARBOUR_GUIDE = """# Harbour guide
+
+## Parking
+
+Cars may stay on the east quay for two hours. The west quay is kept for residents, and the
+wardens check permits there every morning.
+
+## Ticket office
+
+The office sells day returns, weekly passes and bicycle tickets. It takes cash and cards, and
+lost tickets are replaced there for a small fee.
+
+## Refunds
+
+Passengers whose crossing is cancelled are paid back in full. A crossing missed through the
+passenger's own lateness earns no refund.
+"""
+
+
+def test_a_markdown_question_is_answered_from_the_section_not_its_heading(tmp_path, encoder):
+    """Through the whole pipeline (real model and ranker), a heading that names what is asked is never
+    the whole answer: the text under it is quoted, with the heading above it."""
+    from index.engine import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.md").write_text(HARBOUR_GUIDE, encoding="utf-8")
+    settings = settings_for(corpus, tmp_path / "index")
+    rebuild(settings, encoder=encoder)
+    engine = Engine.open(settings, auto_rebuild=False, encoder=encoder)
+    for question, section, body in [
+        ("what about refunds?", "## Refunds", "paid back in full"),
+        ("where can I park?", "## Parking", "east quay"),
+    ]:
+        answer = engine.answer(question, k=3)
+        assert answer.answered, (question, answer.notes)
+        top = answer.quotes[0]
+        focus = top.text[top.focus[0]:top.focus[1]]
+        assert not focus.startswith("#"), (question, top.text)
+        assert body in top.text and top.text.startswith(section), (question, top.text)

@@ -60,7 +60,7 @@ ABBREVIATIONS = st.sampled_from(
 )
 TERMINALS = st.sampled_from([".", "!", "?", "…", "...", "?!", ".\"", ".”", ".’", ".)", "!]", "。", "！", "？", "」", "。」"])
 SPACES = st.sampled_from([" ", " ", " ", "  ", "\t", "\u00a0", "\u3000", "\n", "\r\n", "\n\n", "\r\n\r\n", "\n \n"])
-MARKUP = st.sampled_from(["# ", "## ", "- ", "* ", "1. ", "2) ", "> ", "• ", "\"", "“", "(", "[", "«", "'"])
+MARKUP = st.sampled_from(["# ", "## ", "- ", "* ", "1. ", "2) ", "> ", "• ", "\"", "“", "(", "[", "«", "'", "```\n", "| "])
 
 
 @st.composite
@@ -292,6 +292,58 @@ def test_markdown_headings_and_list_items_are_sentences_of_their_own() -> None:
     assert found[0] == "# Island News"
     assert "## Updates" in found
     assert "- the ferry resumes in March" in found and "- the crane is replaced" in found
+
+
+def _markdown_notes(width: int) -> str:
+    """Markdown prose wrapped at `width`, with a table much wider than that and a code block."""
+    prose = textwrap.fill(
+        "The harbour ferry was cancelled because the old crane collapsed during the storm that also "
+        "flooded the road to the station. Engineers expect repairs to take three weeks, and the "
+        "council has asked the mainland yard for a replacement crane before the summer timetable starts.",
+        width,
+    )
+    table = "| route | status | note |\n|---|---|---|\n" + "\n".join(
+        f"| {name} | cancelled | {'the crane collapsed and the quay is closed to all traffic ' * 3}|"
+        for name in ("north pier", "south pier", "island quay")
+    )
+    code = "```sh\nferry-status --route north. Then\nferry-status --all\n```"
+    return f"# Ferry notes\n\n{prose}\n\n{table}\n\n{prose}\n\n{code}\n\n{prose}\n"
+
+
+@pytest.mark.parametrize("width", [72, 100, 120])
+def test_markdown_wrapped_at_any_common_width_keeps_sentences_whole(width: int) -> None:
+    """Tables far wider than the prose must not make wrapped lines look like paragraphs of their own."""
+    text = _markdown_notes(width)
+    found = pieces(text)
+    sentence = next(p for p in found if p.startswith("The harbour ferry"))
+    assert sentence.endswith("station.") and "\n" in sentence
+    paragraphs = {s.paragraph for s in split_sentences(text) if text[s.start:s.end].startswith("Engineers")}
+    assert len(paragraphs) == 3  # one per copy of the prose, each copy one paragraph
+
+
+def test_table_rows_are_sentences_of_their_own() -> None:
+    rows = [p for p in pieces(_markdown_notes(100)) if p.startswith("| ")]
+    assert len(rows) == 4 and all("\n" not in row for row in rows)
+
+
+def test_a_fenced_code_block_is_one_sentence() -> None:
+    text = _markdown_notes(100)
+    code = text[text.index("```sh"):text.index("```\n\n", text.index("```sh") + 3) + 3]
+    assert code in pieces(text)
+
+
+def test_an_unclosed_fence_ends_at_a_blank_line() -> None:
+    text = "```\nstatus --all\n\nThe ferry is cancelled. Repairs take three weeks.\n"
+    assert pieces(text) == ["```\nstatus --all", "The ferry is cancelled.", "Repairs take three weeks."]
+
+
+def test_short_one_paragraph_lines_are_not_mistaken_for_wrapped_text() -> None:
+    lines = ["The ferry is cancelled.", "Repairs take three weeks.", "The café stays open.",
+             "Buses run every hour.", "Refunds are at the quay.", "The mayor will speak on Friday."]
+    text = "\n".join(lines)
+    result = split_sentences(text)
+    assert [text[s.start:s.end] for s in result] == lines
+    assert [s.paragraph for s in result] == list(range(len(lines)))
 
 
 def test_short_line_in_wrapped_text_ends_the_sentence() -> None:
