@@ -9,7 +9,8 @@ Markdown or plain), never drop a word, and run without a model. The rules:
 * In hard-wrapped text a line break ends a sentence only after terminal punctuation or a short line
   (a heading, the last line of a paragraph), before a Markdown heading, list item, quote, table row or
   code fence, and after a heading, table row or fence; otherwise the line continues the sentence.
-* A fenced code block (up to its closing fence or a blank line) is one sentence.
+* A fenced code block (up to its closing fence; an unclosed one, up to a blank line) is one sentence,
+  cut like any other where it is longer than `max_chars`.
 * Inside a line, `.`, `!`, `?` (with closing quotes or brackets) followed by space and a capital, digit
   or opening quote end a sentence, unless the word before is an abbreviation ("Gen.", "U.S.", "Dec.").
 * A sentence longer than `max_chars` is cut at the last clause break or space before the limit.
@@ -118,27 +119,45 @@ def _wrap_width(lines: list[str]) -> int | None:
     return p90 if breaks and continued >= WRAP_MIN_CONTINUED * breaks else None
 
 
+def _closing_fences(lines: list[str]) -> dict[int, int]:
+    """Line of each opening code fence -> line of the fence that closes it (unclosed ones left out)."""
+    closing: dict[int, int] = {}
+    opened: int | None = None
+    for i, line in enumerate(lines):
+        if _FENCE.match(line):
+            if opened is None:
+                opened = i
+            else:
+                closing[opened], opened = i, None
+    return closing
+
+
 def _blocks(text: str) -> list[tuple[int, int, int, bool]]:
     """(start, end, paragraph, is_code) ranges of text that no sentence may cross (line and paragraph
-    ends). A fenced code block, up to its closing fence or a blank line, is one block of code."""
+    ends). A fenced code block is one block of code, blank lines and all, up to its closing fence (an
+    unclosed fence, up to the next blank line)."""
     lines = text.split("\n")
     width = _wrap_width(lines)
+    closing = _closing_fences(lines)
     blocks: list[tuple[int, int, int, bool]] = []
     paragraph = -1
     block_start: int | None = None
-    block_code = in_code = False
+    block_code = False
+    code_until = -1
+    """Last line of the code block being read (-1: none; len(lines): until a blank line)."""
     prev_blank = True
     offset = 0
     for i, line in enumerate(lines):
         line_end = offset + len(line)
-        if not line.strip():
+        if i <= code_until and (line.strip() or code_until < len(lines)):
+            if i == code_until:
+                code_until = -1
+        elif not line.strip():
             if block_start is not None:
                 blocks.append((block_start, offset, paragraph, block_code))
                 block_start = None
             prev_blank = True
-            in_code = False
-        elif in_code:
-            in_code = not _FENCE.match(line)  # the closing fence ends the code block, inside it
+            code_until = -1
         else:
             starts_paragraph = prev_blank or width is None
             if starts_paragraph:
@@ -149,7 +168,8 @@ def _blocks(text: str) -> list[tuple[int, int, int, bool]]:
             elif starts_paragraph or fence or block_code or _line_break_ends_sentence(lines[i - 1], line, width):
                 blocks.append((block_start, offset, paragraph if not starts_paragraph else paragraph - 1, block_code))
                 block_start, block_code = offset, fence
-            in_code = fence
+            if fence:
+                code_until = closing.get(i, len(lines))
             prev_blank = False
         offset = line_end + 1
     if block_start is not None:
