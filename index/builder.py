@@ -50,6 +50,7 @@ from .store import (
     verify_files,
 )
 from .fsutil import write_atomic
+from .readable import readable
 from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, level_spans, name_terms
 from .stores import (
     StoreWriter,
@@ -279,7 +280,7 @@ def _build(
             units, sentence_texts = _unit_rows(result.text, sentences, len(entries), byte_offset)
             encoded = result.text.encode("utf-8")
             text_out.write(encoded)
-            tokens.add(tokenize(t) for t in sentence_texts)
+            tokens.add(tokenize(readable(t)) for t in sentence_texts)
             cue_chunks.append(cue_table(sentence_texts))
             phrase_counts.update(count_name_phrases(result.text))
             unit_chunks.append(units)

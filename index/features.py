@@ -19,6 +19,7 @@ import numpy as np
 from .lexical import content_words, tokenize
 from .loaded import LoadedIndex
 from .question import ANSWER_TYPES, QuestionAnalysis, analyse
+from .readable import readable
 
 CANDIDATES_PER_RETRIEVER = 30
 DENSE_DEPTH = 100
@@ -233,7 +234,7 @@ def candidate_features(index: LoadedIndex, plan: QueryPlan, query_vector: np.nda
     bigrams = np.zeros(len(ids))
     if query_pairs:
         for k, unit in enumerate(ids.tolist()):
-            tokens = tokenize(index.sentence(unit))
+            tokens = tokenize(readable(index.sentence(unit)))
             bigrams[k] = len(query_pairs & set(zip(tokens, tokens[1:]))) / len(query_pairs)
 
     lengths = (index.units["end"][ids] - index.units["start"][ids]).astype(np.float64)

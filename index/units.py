@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from .lexical import tokenize
+from .readable import readable
 
 CHUNKER_VERSION = 4
 MAX_SENTENCE_CHARS = 500
@@ -84,11 +85,12 @@ def level_spans(units: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 def dense_texts(text: str, starts: list[int], ends: list[int], paragraphs: list[int]) -> dict[str, list[str]]:
     """What each dense level embeds for one document: each sentence, each sentence with its neighbours
-    (as they stand in the text), and each paragraph's sentences joined by spaces."""
+    (as they stand in the text), and each paragraph's sentences joined by spaces; all as read, without
+    Markdown markup (`index/readable.py`)."""
     n = len(starts)
-    sentences = [text[a:b] for a, b in zip(starts, ends)]
+    sentences = [readable(text[a:b]) for a, b in zip(starts, ends)]
     windows = [
-        text[starts[max(i - WINDOW_RADIUS, 0)]:ends[min(i + WINDOW_RADIUS, n - 1)]] for i in range(n)
+        readable(text[starts[max(i - WINDOW_RADIUS, 0)]:ends[min(i + WINDOW_RADIUS, n - 1)]]) for i in range(n)
     ]
     paragraph_texts: list[str] = []
     previous = None

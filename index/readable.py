@@ -1,0 +1,27 @@
+"""What a sentence says, without the Markdown that dresses it: the text that is embedded and indexed.
+
+Link targets ("(../integrations/editors.md#pycharm)"), image sources, emphasis markers, heading and list
+markers, table bars and backticks are how a file is written, not what it says. Left in, they pull the
+embedding towards punctuation and BM25 towards words of file paths. Quotes are never built from this
+text: they stay `document[start:end]`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)")
+"""`[label](target "title")` and `![alt](source)`: the label or alt text stays."""
+_REFERENCE_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
+_LINE_MARKER = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+•][ \t]+|\d{1,3}[.)][ \t]+)")
+_MARKUP = re.compile(r"\*\*|__|~~|[`*|]")
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def readable(text: str) -> str:
+    """`text` with Markdown link targets and markup removed (plain text comes back unchanged)."""
+    text = _LINK.sub(r"\1", text)
+    text = _REFERENCE_LINK.sub(r"\1", text)
+    text = _LINE_MARKER.sub("", text)
+    text = _MARKUP.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
