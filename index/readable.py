@@ -14,6 +14,8 @@ _LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*
 """`[label](target "title")` and `![alt](source)`: the label or alt text stays."""
 _REFERENCE_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
 _LINE_MARKER = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+•][ \t]+|\d{1,3}[.)][ \t]+)")
+_UNDERSCORE_EMPHASIS = re.compile(r"(?<!\w)_(?=[^\s_])([^\n]*?[^\s_])_(?!\w)")
+"""`_Black_`: emphasis by single underscores (inside words, as in snake_case, they stay)."""
 _MARKUP = re.compile(r"\*\*|__|~~|[`*|]")
 _SPACES = re.compile(r"[ \t]{2,}")
 
@@ -23,5 +25,6 @@ def readable(text: str) -> str:
     text = _LINK.sub(r"\1", text)
     text = _REFERENCE_LINK.sub(r"\1", text)
     text = _LINE_MARKER.sub("", text)
+    text = _UNDERSCORE_EMPHASIS.sub(r"\1", text)
     text = _MARKUP.sub(" ", text)
     return _SPACES.sub(" ", text).strip()

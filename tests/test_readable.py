@@ -18,6 +18,7 @@ def test_links_keep_their_label_and_lose_their_target():
 def test_heading_list_quote_and_table_markers_go():
     assert readable("## Using your own documents") == "Using your own documents"
     assert readable("- the ferry resumes in **March**") == "the ferry resumes in March"
+    assert readable("_Black_ keeps snake_case_names and __init__") == "Black keeps snake_case_names and init"
     assert readable("> 1. quoted item") == "1. quoted item"
     assert readable("| `CORPUS_DIR` | `corpus` | folder of documents |") == "CORPUS_DIR corpus folder of documents"
 
