@@ -21,7 +21,8 @@ _SPACES = re.compile(r"[ \t]{2,}")
 
 
 def readable(text: str) -> str:
-    """`text` with Markdown link targets and markup removed (plain text comes back unchanged)."""
+    """`text` with Markdown link targets and markup removed (plain prose keeps every character but
+    runs of spaces)."""
     text = _LINK.sub(r"\1", text)
     text = _REFERENCE_LINK.sub(r"\1", text)
     text = _LINE_MARKER.sub("", text)
