@@ -16,6 +16,7 @@ from .answer import Answer
 from .builder import Progress, RebuildSummary, corpus_changes, rebuild
 from .config import Settings
 from .embedding import Encoder, load_encoder
+from .features import FEATURE_NAMES
 from .loaded import open_index
 from .ranker import Ranker, RankerError, load_ranker
 from .search import Searcher
@@ -61,7 +62,7 @@ class Engine:
         notify = notify or (lambda message: None)
         encoder = encoder or load_encoder(settings)
         try:
-            ranker: Ranker | None = load_ranker()
+            ranker: Ranker | None = load_ranker(features=FEATURE_NAMES)
         except RankerError as exc:
             notify(f"{exc} Falling back to rank fusion.")
             ranker = None

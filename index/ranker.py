@@ -95,11 +95,18 @@ class Ranker:
         return self.trees.score(features)
 
 
-def load_ranker(path: Path = RANKER_FILE) -> Ranker:
+def load_ranker(path: Path = RANKER_FILE, features: tuple[str, ...] | None = None) -> Ranker:
+    """The shipped ranker; with `features`, it must have been trained on exactly those columns."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RankerError(f"The ranker model {path} is missing: run `python scripts/train_ranker.py`.") from None
     except (OSError, ValueError) as exc:
         raise RankerError(f"The ranker model {path} is unreadable ({exc}): run `python scripts/train_ranker.py`.") from exc
-    return Ranker(TreeEnsemble.from_json(data["trees"]), data.get("meta", {}))
+    ranker = Ranker(TreeEnsemble.from_json(data["trees"]), data.get("meta", {}))
+    if features is not None and ranker.trees.feature_names != tuple(features):
+        raise RankerError(
+            f"The ranker model {path} was trained on other features than this program computes: "
+            "run `python scripts/train_ranker.py`."
+        )
+    return ranker
