@@ -63,6 +63,8 @@ class QueryPlan:
     """Source terms that no sentence and no file name contains (a ranker feature)."""
     unknown_sources: tuple[str, ...]
     """Sources none of whose naming words the documents contain: the corpus cannot say what X said."""
+    unknown_names: tuple[str, ...]
+    """Other names the question mentions of which the documents contain no word (nor a near spelling)."""
     referenced_docs: frozenset[int]
     """Documents the question names by a word of their file name ("the herald article")."""
 
@@ -84,19 +86,25 @@ def plan_query(index: LoadedIndex, question: str) -> QueryPlan:
     unknown = frozenset(t for t in source if t not in sentences and t not in name_vocabulary)
 
     def known(word: str) -> bool:
+        """Whether the documents contain the word, allowing a typo in a long one."""
         terms = tokenize(word)
-        return any(t in sentences or t in name_vocabulary for t in terms) or any(
+        return any(sentences.has_close(t) or t in name_vocabulary for t in terms) or any(
             _names_file(word, name_word) for name_word in name_vocabulary
         )
 
     unknown_sources = tuple(" ".join(name) for name in analysis.source_names if not any(known(w) for w in name))
+    unknown_names = tuple(
+        " ".join(name) for name in analysis.names
+        if not any(known(w) for w in name) and " ".join(name) not in unknown_sources
+    )
     referenced: set[int] = set()
     for word in content_words(text):
         for name_word, docs in index.doc_reference_words.items():
             if _names_file(word, name_word):
                 referenced |= docs
     return QueryPlan(
-        question, text, analysis, tuple(tokenize(text)), source, unknown, unknown_sources, frozenset(referenced)
+        question, text, analysis, tuple(tokenize(text)), source, unknown, unknown_sources, unknown_names,
+        frozenset(referenced),
     )
 
 

@@ -7,7 +7,9 @@ things in them matter for picking a quote, whatever the corpus:
 * the source: "X's view", "according to X", "per X", "what did X say/warn/expect" ask about what X
   said or did, so X must be named in the quote or just before it (the speaker of a quotation is often
   named a sentence or a paragraph earlier);
-* chat spellings ("whats", "gonna") that are not words of any document.
+* chat spellings ("whats", "gonna") that are not words of any document;
+* the names it mentions (capitalised words inside it, "who preceded John Jenkins?"): a corpus that
+  never mentions a name cannot say anything about it.
 
 Nothing here names a word of a particular corpus; everything is English question syntax.
 """
@@ -99,6 +101,8 @@ class QuestionAnalysis:
     source_names: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
     """Per source phrase, the words that name it: the owner in "japan's government", every content
     word otherwise. A source is absent from the documents only when all of its naming words are."""
+    names: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    """Per name the question mentions (a run of capitalised words), its content words."""
 
 
 def expand_chat_forms(question: str) -> str:
@@ -171,10 +175,50 @@ def source_names(question: str) -> tuple[tuple[str, ...], ...]:
     return tuple(names)
 
 
+_WORD = re.compile(r"\S+")
+_EDGE_PUNCTUATION = re.compile(r"^[^\w@#<]+|[^\w]+$")
+_ENDS_CLAUSE = re.compile(r"[.?!:;]$")
+_ENDS_PHRASE = re.compile(r"[,.?!:;)]$")
+SHORT_CAPITALS = 2
+_DATE_WORD = re.compile(rf"(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?")
+"""Months and days are capitalised but name no one."""
+"""All-capital words this short ("OK", "CI") are as often words as names: not counted as names."""
+
+
+def mentioned_names(question: str) -> tuple[tuple[str, ...], ...]:
+    """The content words of each run of capitalised words after the first word of a clause:
+    "What did Kanye West say?" mentions ("kanye", "west"). Capitals mark names only in sentence case:
+    a question in lower case, title case or all capitals ("What Did...", a capitalised function word
+    after its first word) mentions none. Chat handles (@bot) are not names."""
+    words = _WORD.findall(question)
+    capitalised = []
+    for i, word in enumerate(words):
+        core = _EDGE_PUNCTUATION.sub("", word)
+        if not core or not core[0].isupper() or i == 0 or _ENDS_CLAUSE.search(words[i - 1]):
+            capitalised.append(False)
+            continue
+        if normalize(core) in STOPWORDS:
+            return ()  # title case or capitals throughout
+        is_date = bool(_DATE_WORD.fullmatch(normalize(core)))
+        capitalised.append(not is_date and (len(core) > SHORT_CAPITALS or not core.isupper()))
+    names: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for word, is_name in zip(words + [""], capitalised + [False]):
+        if is_name:
+            run.append(word)
+        if run and (not is_name or _ENDS_PHRASE.search(word)):
+            naming = tuple(w for w in content_words(" ".join(run)) if _keep(w))
+            if naming and naming not in names:
+                names.append(naming)
+            run = []
+    return tuple(names)
+
+
 def analyse(question: str) -> QuestionAnalysis:
     text = expand_chat_forms(question)
     return QuestionAnalysis(
-        text=text, answer_type=answer_type(text), source_words=source_words(text), source_names=source_names(text)
+        text=text, answer_type=answer_type(text), source_words=source_words(text), source_names=source_names(text),
+        names=mentioned_names(text),
     )
 
 

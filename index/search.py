@@ -108,8 +108,8 @@ class Searcher:
         """Why the documents do not answer, or None when they do."""
         if not quotes:
             return "Nothing in the documents matches the question."
-        if plan.unknown_sources:
-            return f"The documents never mention {', '.join(plan.unknown_sources)}."
+        if plan.unknown_sources or plan.unknown_names:
+            return f"The documents never mention {', '.join(plan.unknown_sources + plan.unknown_names)}."
         if best < self.abstain_below:
             return "No passage matches the question closely enough."
         if dense < self.min_dense_window:

@@ -59,6 +59,22 @@ def test_question_about_an_unmentioned_person_abstains(engine):
     assert any("merkel" in note.lower() for note in answer.notes)
 
 
+def test_a_question_naming_someone_the_documents_never_mention_abstains(engine):
+    answer = engine.answer("How many children does Kanye West have with Kim?")  # "Kim" alone is known
+    assert not answer.answered
+    assert any("kanye" in note.lower() for note in answer.notes)
+
+
+@pytest.mark.parametrize("question", [
+    "What did Tokolla say about the declaration?",  # a typo in a long name
+    "What did Abrams and Tokola say?",
+    "what did the NIS report?",  # an acronym the documents spell out
+])
+def test_names_the_documents_know_by_near_spellings_are_not_refused_as_unknown(engine, question):
+    answer = engine.answer(question)
+    assert not any("never mention" in note for note in answer.notes), answer.notes
+
+
 def test_an_unmentioned_owner_of_a_source_abstains(engine):
     answer = engine.answer("what did germany's government say about the declaration?")
     assert not answer.answered

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.question import analyse, answer_type, source_names, source_words
+from index.question import analyse, answer_type, mentioned_names, source_names, source_words
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,25 @@ def test_two_sources_in_one_question_are_kept_apart():
     analysis = analyse("per the gazette what did ana okafor say had to happen first")
     assert analysis.source_names == (("gazette",), ("ana", "okafor"))
     assert set(analysis.source_words) == {"gazette", "ana", "okafor"}
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("When did Ana Okafor close the quay?", (("ana", "okafor"),)),
+        ("Who ran the harbour before Marlow, and who after Lisbon?", (("marlow",), ("lisbon",))),
+        ("Is the Okafor's ferry late? Marlow says so.", (("okafor",),)),  # a clause's first word is no name
+        ("Which ferry did Okafor's office cancel?", (("okafor",),)),
+        ("Hi @Harbourbot, where is the crane?", ()),  # a chat handle is not a name
+        ("when did ana okafor close the quay", ()),  # lower case: nothing to go by
+        ("When Did The Ferry Sail From Marlow", ()),  # title case: capitals mark no names
+        ("WHEN DID THE FERRY SAIL", ()),
+        ("Who preceded Ana Okafor at Marlow Port?", (("ana", "okafor"), ("marlow", "port"))),
+        ("Is it OK to close the IMF office?", (("imf",),)),  # two capitals are as often a word
+        ("What happened at Marlow in Feb and on Monday?", (("marlow",),)),  # dates name no one
+        ("Marlow", ()),
+    ],
+)
+def test_names_are_runs_of_capitalised_words_inside_a_question(question, names):
+    assert mentioned_names(analyse(question).text) == names
+    assert analyse(question).names == names
