@@ -5,6 +5,9 @@
   searching its text, so the file names in the question file need not match the corpus.
 * SQuAD as open retrieval: every article becomes one document (paragraphs separated by blank lines);
   a hit is a quote containing a gold answer (SQuAD's answer normalisation).
+* Off-topic questions: SQuAD questions (Beyoncé, Chopin, New York...) asked of a corpus about something
+  else; every answer is a false one, and the share abstained measures how well the engine knows
+  what its documents do not cover.
 
 Used by `scripts/evaluate.py` and `scripts/train_ranker.py`; nothing here is on the answering path.
 """
@@ -214,4 +217,38 @@ def evaluate_squad(questions: Iterable[SquadQuestion], answer: Callable[[str], A
         report.refused += not result.answered
         if quotes:
             report.lengths.append(len(quotes[0].text))
+    return report
+
+
+@dataclass
+class OffTopicReport:
+    questions: int = 0
+    abstained: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    answered: list[str] = field(default_factory=list)
+
+    def lines(self, examples: int = 5) -> list[str]:
+        n = max(self.questions, 1)
+        lines = [
+            f"off-topic questions         {self.questions}",
+            f"abstained                   {self.abstained / n:.3f}  ({self.abstained}/{self.questions})",
+        ]
+        lines += [f"  {reason:<40s}  {count}" for reason, count in sorted(self.reasons.items(), key=lambda r: -r[1])]
+        lines += [f"  answered: {question}" for question in self.answered[:examples]]
+        return lines
+
+
+def evaluate_off_topic(questions: Iterable[str], answer: Callable[[str], Answer]) -> OffTopicReport:
+    """Questions the corpus cannot answer: count abstentions and why (the note, names left out)."""
+    report = OffTopicReport()
+    for question in questions:
+        result = answer(question)
+        report.questions += 1
+        if result.answered:
+            report.answered.append(question)
+            continue
+        report.abstained += 1
+        reason = result.notes[-1] if result.notes else "-"
+        reason = "The documents never mention ..." if reason.startswith("The documents never mention") else reason
+        report.reasons[reason] = report.reasons.get(reason, 0) + 1
     return report

@@ -188,19 +188,23 @@ _DATE_WORD = re.compile(rf"(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sept
 def mentioned_names(question: str) -> tuple[tuple[str, ...], ...]:
     """The content words of each run of capitalised words after the first word of a clause:
     "What did Kanye West say?" mentions ("kanye", "west"). Capitals mark names only in sentence case:
-    a question in lower case, title case or all capitals ("What Did...", a capitalised function word
-    after its first word) mentions none. Chat handles (@bot) are not names."""
+    a question in lower case, title case or all capitals ("How Do I Configure It": every later content
+    word and some function word capitalised) mentions none. Chat handles (@bot) are not names."""
     words = _WORD.findall(question)
     capitalised = []
+    later_content, later_function = [], []
     for i, word in enumerate(words):
         core = _EDGE_PUNCTUATION.sub("", word)
-        if not core or not core[0].isupper() or i == 0 or _ENDS_CLAUSE.search(words[i - 1]):
+        upper = bool(core) and core[0].isupper()
+        if i > 0 and core:
+            (later_function if normalize(core) in STOPWORDS else later_content).append(upper)
+        if not upper or i == 0 or _ENDS_CLAUSE.search(words[i - 1]):
             capitalised.append(False)
             continue
-        if normalize(core) in STOPWORDS:
-            return ()  # title case or capitals throughout
         is_date = bool(_DATE_WORD.fullmatch(normalize(core)))
         capitalised.append(not is_date and (len(core) > SHORT_CAPITALS or not core.isupper()))
+    if all(later_content) and any(later_function):
+        return ()
     names: list[tuple[str, ...]] = []
     run: list[str] = []
     for word, is_name in zip(words + [""], capitalised + [False]):

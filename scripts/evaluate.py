@@ -2,12 +2,15 @@
 
     python scripts/evaluate.py tests/data/dev_questions.jsonl [--corpus DIR] [--index DIR]
     python scripts/evaluate.py --squad PATH/dev-v1.1.json [--sample 1000] [--seed 0]
+    python scripts/evaluate.py --off-topic PATH/train-first44-v1.1.json [--sample 1500] [--corpus DIR]
 
 Dev set: hit@1, hit@3, MRR (a hit is a quote of at most 800 characters covering at least half of a gold
 evidence span), unanswerable questions abstained, answerable questions wrongly refused, share of
 verbatim quotes, median quote length. SQuAD: every article is written as a document (paragraphs
 separated by blank lines) and indexed under --work; the share of sampled questions whose top-1 and
 top-5 quotes contain a gold answer is printed (retrieval with abstention off; refusals counted apart).
+Off-topic: SQuAD questions asked of the corpus (the default one, or --corpus), which is about something
+else; the share abstained, and why, is printed.
 """
 
 from __future__ import annotations
@@ -26,20 +29,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Measure answer quality on dev questions or SQuAD.")
     parser.add_argument("questions", nargs="?", type=Path, help="dev questions, JSON lines")
     parser.add_argument("--squad", type=Path, metavar="PATH", help="SQuAD v1.1 JSON (e.g. dev-v1.1.json)")
-    parser.add_argument("--sample", type=int, default=1000, help="SQuAD questions to sample (default 1000)")
+    parser.add_argument("--off-topic", type=Path, metavar="PATH",
+                        help="SQuAD v1.1 JSON whose questions the corpus cannot answer (e.g. train-first44-v1.1.json)")
+    parser.add_argument("--sample", type=int, default=None,
+                        help="questions to sample (default 1000 for --squad, 1500 for --off-topic)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, default=Path("var/squad"), help="SQuAD corpus and index folder")
     parser.add_argument("--corpus", metavar="DIR")
     parser.add_argument("--index", metavar="DIR")
     args = parser.parse_args(argv)
-    if (args.questions is None) == (args.squad is None):
-        parser.error("give a questions file or --squad PATH (one of them)")
+    if sum(x is not None for x in (args.questions, args.squad, args.off_topic)) != 1:
+        parser.error("give a questions file, --squad PATH or --off-topic PATH (one of them)")
 
     from bot.progress import TerminalProgress
     from index import settings_from_env
     from index.corpus import list_documents, read_document
     from index.engine import Engine, with_paths
-    from index.evaluation import evaluate_dev, evaluate_squad, read_dev_questions, sample, squad_documents, write_documents
+    from index.evaluation import (
+        evaluate_dev, evaluate_off_topic, evaluate_squad, read_dev_questions, sample, squad_documents, write_documents,
+    )
 
     print("$ python scripts/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     settings = with_paths(settings_from_env(), args.corpus, args.index)
@@ -63,10 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         return run
 
     if args.squad:
-        chosen = sample(questions, args.sample, args.seed)
+        chosen = sample(questions, args.sample or 1000, args.seed)
         report = evaluate_squad(chosen, timed(lambda q: engine.answer(q, k=5, abstain=False)))
         refused = sum(not engine.answer(q.question, k=1).answered for q in chosen)
         lines = report.lines() + [f"would abstain (default)     {refused}/{len(chosen)}"]
+    elif args.off_topic:
+        _, squad_questions = squad_documents(args.off_topic)
+        chosen = sample(squad_questions, args.sample or 1500, args.seed)
+        lines = evaluate_off_topic([q.question for q in chosen], timed(lambda q: engine.answer(q, k=3))).lines()
     else:
         questions = read_dev_questions(args.questions)
         candidates, _ = list_documents(settings.corpus_dir, settings.extensions)

@@ -75,6 +75,8 @@ def test_two_sources_in_one_question_are_kept_apart():
         ("Who preceded Ana Okafor at Marlow Port?", (("ana", "okafor"), ("marlow", "port"))),
         ("Is it OK to close the IMF office?", (("imf",),)),  # two capitals are as often a word
         ("What happened at Marlow in Feb and on Monday?", (("marlow",),)),  # dates name no one
+        ("What is the ferry contract between Under Armour and The Marlow Port?", (("armour",), ("marlow", "port"))),
+        ("Who is Ana Okafor?", (("ana", "okafor"),)),
         ("Marlow", ()),
     ],
 )
