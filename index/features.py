@@ -94,8 +94,8 @@ def plan_query(index: LoadedIndex, question: str) -> QueryPlan:
 
     unknown_sources = tuple(" ".join(name) for name in analysis.source_names if not any(known(w) for w in name))
     unknown_names = tuple(
-        " ".join(name) for name in analysis.names
-        if not any(known(w) for w in name) and " ".join(name) not in unknown_sources
+        name.text for name in analysis.names
+        if not any(known(w) for w in name.words) and " ".join(name.words) not in unknown_sources
     )
     referenced: set[int] = set()
     for word in content_words(text):

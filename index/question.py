@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .lexical import STOPWORDS, content_words, normalize
 
@@ -101,8 +102,8 @@ class QuestionAnalysis:
     source_names: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
     """Per source phrase, the words that name it: the owner in "japan's government", every content
     word otherwise. A source is absent from the documents only when all of its naming words are."""
-    names: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
-    """Per name the question mentions (a run of capitalised words), its content words."""
+    names: tuple["MentionedName", ...] = field(default_factory=tuple)
+    """The names the question mentions (runs of capitalised words)."""
 
 
 def expand_chat_forms(question: str) -> str:
@@ -185,9 +186,19 @@ _DATE_WORD = re.compile(rf"(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sept
 """All-capital words this short ("OK", "CI") are as often words as names: not counted as names."""
 
 
-def mentioned_names(question: str) -> tuple[tuple[str, ...], ...]:
-    """The content words of each run of capitalised words after the first word of a clause:
-    "What did Kanye West say?" mentions ("kanye", "west"). Capitals mark names only in sentence case:
+class MentionedName(NamedTuple):
+    words: tuple[str, ...]
+    """Its content words, as the documents are searched for them."""
+    text: str
+    """As the question spells it, for messages."""
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def mentioned_names(question: str) -> tuple[MentionedName, ...]:
+    """Each run of capitalised words after the first word of a clause: "What did Kanye West's label
+    say?" mentions ("kanye", "west") spelt "Kanye West". Capitals mark names only in sentence case:
     a question in lower case, title case or all capitals ("How Do I Configure It": every later content
     word and some function word capitalised) mentions none. Chat handles (@bot) are not names."""
     words = _WORD.findall(question)
@@ -205,15 +216,16 @@ def mentioned_names(question: str) -> tuple[tuple[str, ...], ...]:
         capitalised.append(not is_date and (len(core) > SHORT_CAPITALS or not core.isupper()))
     if all(later_content) and any(later_function):
         return ()
-    names: list[tuple[str, ...]] = []
+    names: list[MentionedName] = []
     run: list[str] = []
     for word, is_name in zip(words + [""], capitalised + [False]):
         if is_name:
             run.append(word)
         if run and (not is_name or _ENDS_PHRASE.search(word)):
             naming = tuple(w for w in content_words(" ".join(run)) if _keep(w))
-            if naming and naming not in names:
-                names.append(naming)
+            if naming and naming not in [n.words for n in names]:
+                spelt = _POSSESSIVE.sub("", _EDGE_PUNCTUATION.sub("", " ".join(run)))
+                names.append(MentionedName(naming, spelt))
             run = []
     return tuple(names)
 

@@ -62,7 +62,7 @@ def test_question_about_an_unmentioned_person_abstains(engine):
 def test_a_question_naming_someone_the_documents_never_mention_abstains(engine):
     answer = engine.answer("How many children does Kanye West have with Kim?")  # "Kim" alone is known
     assert not answer.answered
-    assert any("kanye" in note.lower() for note in answer.notes)
+    assert any("never mention Kanye West" in note for note in answer.notes), answer.notes
 
 
 @pytest.mark.parametrize("question", [

@@ -81,5 +81,10 @@ def test_two_sources_in_one_question_are_kept_apart():
     ],
 )
 def test_names_are_runs_of_capitalised_words_inside_a_question(question, names):
-    assert mentioned_names(analyse(question).text) == names
-    assert analyse(question).names == names
+    assert tuple(name.words for name in mentioned_names(analyse(question).text)) == names
+    assert analyse(question).names == mentioned_names(analyse(question).text)
+
+
+def test_a_name_keeps_its_spelling_for_messages():
+    assert [n.text for n in mentioned_names("What did Ana Okafor's office and the Marlow Port say?")] == [
+        "Ana Okafor", "Marlow Port"]
