@@ -31,6 +31,7 @@ from .embedding import Encoder, ModelIdentity, describe_model, load_encoder
 from .lexical import LexicalIndex, tokenize
 from .loaded import open_index
 from .sentences import split_sentences
+from .spelling import WordCounts
 from .store import (
     ACRONYMS_FILE,
     CUES_FILE,
@@ -40,6 +41,7 @@ from .store import (
     TEXT_FILE,
     UNIT_DTYPE,
     UNITS_FILE,
+    WORDS_FILE,
     DocumentEntry,
     IndexFolder,
     IndexProblem,
@@ -261,6 +263,7 @@ def _build(
     cue_chunks: list[np.ndarray] = []
     tokens = TokenTableBuilder()
     phrase_counts: Counter[str] = Counter()
+    word_counts = WordCounts()
     plan = _EmbeddingPlan()
     unit_count = paragraph_count = byte_offset = 0
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -281,6 +284,7 @@ def _build(
             encoded = result.text.encode("utf-8")
             text_out.write(encoded)
             tokens.add(tokenize(readable(t)) for t in sentence_texts)
+            word_counts.add(result.text)
             cue_chunks.append(cue_table(sentence_texts))
             phrase_counts.update(count_name_phrases(result.text))
             unit_chunks.append(units)
@@ -323,6 +327,7 @@ def _build(
     np.save(temp / UNITS_FILE, units, allow_pickle=False)
     np.save(temp / CUES_FILE, np.concatenate(cue_chunks), allow_pickle=False)
     write_atomic(temp / ACRONYMS_FILE, json.dumps(build_table([phrase_counts]), ensure_ascii=False).encode("utf-8"))
+    write_atomic(temp / WORDS_FILE, word_counts.encode())
     identity, store = _embed(temp, settings, units, entries, plan, previous, progress, encoder, summary)
     del units
 
@@ -344,7 +349,7 @@ def _build(
         skipped=skipped_records,  # type: ignore[arg-type]
         created=now,
     )
-    manifest.files = record_files(temp, [UNITS_FILE, CUES_FILE, TEXT_FILE, ACRONYMS_FILE, DENSE_DIR, LEXICAL_DIR])
+    manifest.files = record_files(temp, [UNITS_FILE, CUES_FILE, TEXT_FILE, ACRONYMS_FILE, WORDS_FILE, DENSE_DIR, LEXICAL_DIR])
     write_atomic(temp / MANIFEST_FILE, manifest.to_json())
     return manifest
 

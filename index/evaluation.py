@@ -5,6 +5,8 @@
   searching its text, so the file names in the question file need not match the corpus.
 * SQuAD as open retrieval: every article becomes one document (paragraphs separated by blank lines);
   a hit is a quote containing a gold answer (SQuAD's answer normalisation).
+* Typos: any of the above with one typo (a letter dropped, swapped, changed or added) in each
+  question's longest word, seeded: how much a slip of the finger costs.
 * Off-topic questions: SQuAD questions (Beyoncé, Chopin, New York...) asked of a corpus about something
   else; every answer is a false one, and the share abstained measures how well the engine knows
   what its documents do not cover.
@@ -38,6 +40,28 @@ class DevQuestion:
     @property
     def answerable(self) -> bool:
         return bool(self.evidence)
+
+
+TYPO_MIN_WORD = 7
+"""Only words this long get a typo: a short word with one is often another word."""
+
+
+def with_typo(question: str, rng: random.Random) -> str:
+    """The question with one typo inside its longest word of at least `TYPO_MIN_WORD` letters (the
+    first and last letters kept), or unchanged when it has none."""
+    words = [m for m in re.finditer(r"[^\W\d_]+", question) if len(m.group()) >= TYPO_MIN_WORD]
+    if not words:
+        return question
+    match = max(words, key=lambda m: len(m.group()))
+    word, at = match.group(), rng.randrange(1, len(match.group()) - 2)
+    letter = rng.choice([c for c in "aeiourstnl" if c != word[at]])
+    typo = rng.choice((
+        word[:at] + word[at + 1:],  # dropped
+        word[:at] + word[at + 1] + word[at] + word[at + 2:],  # swapped
+        word[:at] + letter + word[at + 1:],  # changed
+        word[:at] + letter + word[at:],  # added
+    ))
+    return question[:match.start()] + typo + question[match.end():]
 
 
 def read_dev_questions(path: Path) -> list[DevQuestion]:

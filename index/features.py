@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lexical import content_words, tokenize
+from .lexical import content_words, stem, tokenize
 from .loaded import LoadedIndex
 from .question import ANSWER_TYPES, QuestionAnalysis, analyse
 from .readable import readable
@@ -55,7 +55,8 @@ class QueryPlan:
 
     question: str
     text: str
-    """Chat spellings written out and corpus acronyms expanded: what is embedded and tokenized."""
+    """Chat spellings written out, corpus acronyms expanded, misspelt words corrected: what is embedded
+    and tokenized."""
     analysis: QuestionAnalysis
     terms: tuple[str, ...]
     source_terms: frozenset[str]
@@ -78,19 +79,20 @@ class Candidates:
 
 
 def plan_query(index: LoadedIndex, question: str) -> QueryPlan:
-    text = expand_acronyms(index, analyse(question).text)
-    analysis = analyse(text)  # again, so that "according to the NIS" names the expanded source
     sentences = index.lexical["sentences"]
-    source = frozenset(tokenize(" ".join(analysis.source_words)))
     name_vocabulary = frozenset().union(*index.doc_name_terms) if index.doc_name_terms else frozenset()
+    expanded = expand_acronyms(index, analyse(question).text)
+    text = correct_spelling(index, expanded, name_vocabulary, frozenset(analyse(expanded).source_words))
+    analysis = analyse(text)  # again, so that "according to the NIS" names the expanded source
+    source = frozenset(tokenize(" ".join(analysis.source_words)))
     unknown = frozenset(t for t in source if t not in sentences and t not in name_vocabulary)
 
     def known(word: str) -> bool:
         """Whether the documents contain the word, allowing a typo in a long one."""
         terms = tokenize(word)
-        return any(sentences.has_close(t) or t in name_vocabulary for t in terms) or any(
+        return any(t in sentences or t in name_vocabulary for t in terms) or any(
             _names_file(word, name_word) for name_word in name_vocabulary
-        )
+        ) or any(index.speller.correct(w) is not None for w in content_words(word))
 
     unknown_sources = tuple(" ".join(name) for name in analysis.source_names if not any(known(w) for w in name))
     unknown_names = tuple(
@@ -126,6 +128,36 @@ def expand_acronyms(index: LoadedIndex, text: str) -> str:
         else:
             out.append(piece)
     return "".join(out)
+
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+
+
+def correct_spelling(
+    index: LoadedIndex, text: str, name_vocabulary: frozenset[str] = frozenset(), source_words: frozenset[str] = frozenset()
+) -> str:
+    """Replace each word no document uses (nor any file name) by the word the documents most likely
+    mean, keeping its capital and possessive: "Klinger's" -> "Klingner's" (see `index/spelling.py`).
+    A capitalised word or one naming a source may only become a name."""
+    sentences = index.lexical["sentences"]
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group()
+        words = content_words(word)
+        if len(words) != 1 or words[0].isdigit():
+            return word
+        key = words[0]
+        if all(t in sentences or t in name_vocabulary for t in stem([key])) or key in index.speller:
+            return word
+        better = index.speller.correct(key, name=word[:1].isupper() or key in source_words)
+        if better is None or better == key:
+            return word
+        possessive = _POSSESSIVE.search(word)
+        spelt = better[:1].upper() + better[1:] if word[:1].isupper() else better
+        return spelt + (possessive.group() if possessive else "")
+
+    return _WORD.sub(fix, text)
 
 
 def _normaliser(scores: np.ndarray) -> float:

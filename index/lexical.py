@@ -65,29 +65,12 @@ def content_words(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """BM25 terms: stemmed content words."""
-    return _stemmer().stemWords(content_words(text))
+    return stem(content_words(text))
 
 
-def fold_accents(word: str) -> str:
-    """The word without diacritics: people type "Milosevic" for "Milošević"."""
-    return "".join(char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char))
-
-
-def one_typo_apart(a: str, b: str) -> bool:
-    """Whether two different words differ by one inserted, deleted or changed letter, or by two
-    adjacent letters swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    start = 0
-    while start < len(a) and a[start] == b[start]:
-        start += 1
-    if len(a) < len(b):
-        return a[start:] == b[start + 1:]
-    if a[start + 1:] == b[start + 1:]:
-        return True
-    return a[start + 2:] == b[start + 2:] and a[start:start + 2] == b[start:start + 2][::-1]
+def stem(words: Sequence[str]) -> list[str]:
+    """BM25 terms of content words."""
+    return _stemmer().stemWords(words)
 
 
 class LexicalIndex:
@@ -96,7 +79,6 @@ class LexicalIndex:
     def __init__(self, retriever: object) -> None:
         self._retriever = retriever
         self.size: int = int(retriever.scores["num_docs"])  # type: ignore[attr-defined]
-        self._folded: frozenset[str] | None = None
 
     @classmethod
     def build(cls, token_lists: Sequence[Sequence[str]]) -> "LexicalIndex":
@@ -149,30 +131,6 @@ class LexicalIndex:
 
     def __contains__(self, term: str) -> bool:
         return term != "" and term in self._retriever.vocab_dict  # type: ignore[attr-defined]
-
-    def has_close(self, term: str, min_length: int = 6) -> bool:
-        """Whether the index holds `term` up to accents ("milosevic" for "milošević") or, for a term
-        of at least `min_length` letters, one typo away (a letter added, dropped, changed or two
-        swapped): "klinger" for "klingner". Shorter terms have too many neighbours ("yoon", "moon")."""
-        if term in self:
-            return True
-        folded = fold_accents(term)
-        vocabulary = self._folded_vocabulary()
-        if folded in vocabulary:
-            return True
-        if len(folded) < min_length:
-            return False
-        return any(abs(len(other) - len(folded)) <= 1 and one_typo_apart(folded, other) for other in vocabulary)
-
-    def _folded_vocabulary(self) -> frozenset[str]:
-        """The vocabulary without accents, computed on first use (only questions naming an unknown
-        word need it)."""
-        if self._folded is None:
-            accented = [t for t in self._retriever.vocab_dict if t and fold_accents(t) != t]  # type: ignore[attr-defined]
-            folded = [fold_accents(t) for t in accented]
-            # The stemmer leaves "milošević" whole but cuts "milosevic" to "milosev": stem the folded form too.
-            self._folded = frozenset(t for t in self._retriever.vocab_dict if t).union(folded, _stemmer().stemWords(folded))  # type: ignore[attr-defined]
-        return self._folded
 
     def save(self, directory: Path) -> None:
         self._retriever.save(str(directory), allow_pickle=False)  # type: ignore[attr-defined]

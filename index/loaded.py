@@ -22,6 +22,7 @@ from .store import (
     DENSE_DIR,
     LEXICAL_DIR,
     REBUILD_HINT,
+    WORDS_FILE,
     IndexCorrupt,
     IndexFolder,
     IndexIncompatible,
@@ -33,6 +34,7 @@ from .store import (
     read_manifest,
     verify_files,
 )
+from .spelling import Speller
 from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, group_ids, name_terms
 from .stores import incompatibility, open_stores, rebuild_only_files
 from .vectors import VectorStore
@@ -51,6 +53,8 @@ class LoadedIndex:
     cues: np.ndarray
     text: bytes
     acronyms: dict[str, str]
+    speller: Speller
+    """The documents' words, to read a misspelt question word as the word they use."""
     dense: dict[str, VectorStore]
     lexical: dict[str, LexicalIndex]
     doc_of: np.ndarray
@@ -152,6 +156,7 @@ def _load(directory: Path, manifest: Manifest, settings: Settings) -> LoadedInde
         cues=cues,
         text=text,  # type: ignore[arg-type]
         acronyms=acronyms,
+        speller=Speller(path=directory / WORDS_FILE),
         dense=dense,
         lexical=lexical,
         doc_of=doc_of,

@@ -4,7 +4,7 @@ Layout of `INDEX_DIR`::
 
     CURRENT            name of the version folder being served (replaced with os.replace)
     .lock              held by a rebuild, so two never run at once
-    v-<time>-<id>/     one complete index: manifest.json, units.npy, cues.npy, text.bin, acronyms.json,
+    v-<time>-<id>/     one complete index: manifest.json, units.npy, cues.npy, text.bin, acronyms.json, words.json,
                        dense/<level>/ (vectors: FAISS vectors.faiss, or ann.faiss + the exact
                        vectors.npy; Qdrant local mode: vectors.npy), lexical/<level>/ (BM25)
     tmp-<id>/          a rebuild in progress (removed by the next rebuild if it was killed)
@@ -32,12 +32,14 @@ import numpy as np
 
 from .fsutil import fsync_dir, sha256_file, write_atomic
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: words.json (the documents' words, for spelling) added."""
 MANIFEST_FILE = "manifest.json"
 UNITS_FILE = "units.npy"
 TEXT_FILE = "text.bin"
 CUES_FILE = "cues.npy"
 ACRONYMS_FILE = "acronyms.json"
+WORDS_FILE = "words.json"
 LEXICAL_DIR = "lexical"
 DENSE_DIR = "dense"
 CURRENT_FILE = "CURRENT"

@@ -9,6 +9,7 @@ evidence span), unanswerable questions abstained, answerable questions wrongly r
 verbatim quotes, median quote length. SQuAD: every article is written as a document (paragraphs
 separated by blank lines) and indexed under --work; the share of sampled questions whose top-1 and
 top-5 quotes contain a gold answer is printed (retrieval with abstention off; refusals counted apart).
+With --typos every question gets one typo in its longest word first (seeded), as people type.
 Off-topic: SQuAD questions asked of the corpus (the default one, or --corpus), which is about something
 else; the share abstained, and why, is printed.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import random
 import statistics
 import sys
 import time
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=None,
                         help="questions to sample (default 1000 for --squad, 1500 for --off-topic)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--typos", action="store_true",
+                        help="put one typo in each question's longest word (seeded by --seed)")
     parser.add_argument("--work", type=Path, default=Path("var/squad"), help="SQuAD corpus and index folder")
     parser.add_argument("--corpus", metavar="DIR")
     parser.add_argument("--index", metavar="DIR")
@@ -46,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     from index.corpus import list_documents, read_document
     from index.engine import Engine, with_paths
     from index.evaluation import (
-        evaluate_dev, evaluate_off_topic, evaluate_squad, read_dev_questions, sample, squad_documents, write_documents,
+        evaluate_dev, evaluate_off_topic, evaluate_squad, read_dev_questions, sample, squad_documents, with_typo,
+        write_documents,
     )
 
     print("$ python scripts/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:]))
@@ -62,8 +67,13 @@ def main(argv: list[str] | None = None) -> int:
 
     timings: list[float] = []
 
+    def typed(question: str) -> str:
+        """The question as asked: with --typos, with one typo, the same on every pass."""
+        return with_typo(question, random.Random(f"{args.seed}:{question}")) if args.typos else question
+
     def timed(answer):
         def run(question: str):
+            question = typed(question)
             t = time.perf_counter()
             result = answer(question)
             timings.append(time.perf_counter() - t)
@@ -73,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.squad:
         chosen = sample(questions, args.sample or 1000, args.seed)
         report = evaluate_squad(chosen, timed(lambda q: engine.answer(q, k=5, abstain=False)))
-        refused = sum(not engine.answer(q.question, k=1).answered for q in chosen)
+        refused = sum(not engine.answer(typed(q.question), k=1).answered for q in chosen)
         lines = report.lines() + [f"would abstain (default)     {refused}/{len(chosen)}"]
     elif args.off_topic:
         _, squad_questions = squad_documents(args.off_topic)

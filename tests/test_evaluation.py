@@ -44,3 +44,20 @@ def test_dev_hits_need_half_the_evidence_in_a_short_quote():
     assert report.reciprocal_rank == 0.5
     assert report.misses == ["q1@3", "q2"]
     assert report.verbatim == report.quotes == 2
+
+
+def test_a_typo_changes_the_longest_word_by_one_edit_and_nothing_else():
+    import random
+
+    from index.evaluation import with_typo
+    from index.spelling import one_typo_apart
+
+    question = "what did the ambassador say about declarations?"
+    for seed in range(50):
+        typed = with_typo(question, random.Random(seed))
+        before, after = question.split(), typed.split()
+        changed = [(a, b) for a, b in zip(before, after) if a != b]
+        assert len(changed) == 1 and changed[0][0] == "declarations?"
+        assert one_typo_apart(changed[0][0], changed[0][1])
+        assert changed[0][1][0] == "d" and changed[0][1].endswith("s?")
+    assert with_typo("who is he", random.Random(0)) == "who is he"

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import CORPUS, DEV_QUESTIONS
-from index.lexical import STOPWORDS, LexicalIndex, content_words, normalize, one_typo_apart, tokenize
+from index.lexical import STOPWORDS, LexicalIndex, content_words, normalize, tokenize
 from index.sentences import split_sentences
 
 K1, B = 1.2, 0.75
@@ -284,56 +284,3 @@ def test_runs_of_sentences_score_exactly_as_bm25s_scores_their_terms(corpus, rad
         assert ours.vocab == peer.vocab_dict and ours.units == len(units)
         for key, array in (("data", ours.data), ("indices", ours.indices), ("indptr", ours.indptr)):
             assert array.dtype == peer.scores[key].dtype and np.array_equal(array, peer.scores[key]), key
-
-
-# --- near spellings ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "apart"),
-    [
-        ("klinger", "klingner", True),  # a letter dropped
-        ("klingner", "klinger", True),
-        ("bankok", "bangkok", True),
-        ("harthorne", "hawthorne", True),  # a letter changed
-        ("tokloa", "tokola", True),  # two letters swapped
-        ("tokola", "tokola", False),  # the same word is no typo
-        ("klinger", "klingers", True),
-        ("moon", "yoon", True),
-        ("abrams", "harris", False),
-        ("tokola", "tolako", False),
-        ("ab", "abcd", False),
-    ],
-)
-def test_one_typo_apart(a, b, apart):
-    assert one_typo_apart(a, b) is apart
-    assert one_typo_apart(b, a) is apart
-
-
-@given(st.text(alphabet="abcdef", max_size=8), st.text(alphabet="abcdef", max_size=8))
-@settings(max_examples=300, deadline=None)
-def test_one_typo_apart_agrees_with_edit_distance(a, b):
-    """Against the textbook Damerau (optimal string alignment) distance."""
-    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) + 1):
-        for j in range(len(b) + 1):
-            if min(i, j) == 0:
-                d[i][j] = max(i, j)
-                continue
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-    assert one_typo_apart(a, b) == (d[len(a)][len(b)] == 1)
-
-
-def test_close_terms_allow_a_typo_only_in_long_words():
-    index = LexicalIndex.build([["klingner", "said"], ["moon", "spoke"]])
-    assert index.has_close("klingner") and index.has_close("klinger")
-    assert index.has_close("moon") and not index.has_close("yoon")  # short: exact only
-    assert not index.has_close("klingers2x")
-
-
-def test_close_terms_ignore_accents():
-    index = LexicalIndex.build([tokenize("Milošević was tried"), tokenize("João returned")])
-    assert all(index.has_close(t) for t in tokenize("Milosevic Milošević Joao"))
-    assert not index.has_close("jono")

@@ -1,0 +1,139 @@
+"""Spelling: a question's words as the documents spell them.
+
+People type "Klinger" for "Klingner", "Milosevic" for "Milošević", "declaraton" for "declaration".
+BM25 matches exact terms and the embedding of a misspelt name is not the name's, so a word the
+documents never use is replaced by the word they most likely mean: the same word without accents, or,
+for a word of at least `TYPO_MIN_LENGTH` letters, the most frequent word of the documents one typo away.
+A name is only read as a name: "Victor" (whom the documents never mention) is not "victory", because
+the documents do not write "victory" with a capital. The documents' words, how often each occurs and
+how often capitalised, are collected at build time (`words.json` in the index) and read on the first
+question that needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Mapping
+
+from .lexical import content_words
+
+TYPO_MIN_LENGTH = 6
+"""Shorter words are matched exactly: too many short words are one typo apart ("yoon", "moon")."""
+
+
+def fold_accents(word: str) -> str:
+    """The word without diacritics."""
+    return "".join(char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char))
+
+
+def one_typo_apart(a: str, b: str) -> bool:
+    """Whether two different words differ by one inserted, deleted or changed letter, or by two
+    adjacent letters swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    start = 0
+    while start < len(a) and a[start] == b[start]:
+        start += 1
+    if len(a) < len(b):
+        return a[start:] == b[start + 1:]
+    if a[start + 1:] == b[start + 1:]:
+        return True
+    return a[start + 2:] == b[start + 2:] and a[start:start + 2] == b[start:start + 2][::-1]
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+class WordCounts:
+    """The words of a corpus, counted as they are added: occurrences and capitalised occurrences."""
+
+    def __init__(self) -> None:
+        self.total: Counter[str] = Counter()
+        self.capitalised: Counter[str] = Counter()
+
+    def add(self, text: str) -> None:
+        for token in _TOKEN.findall(text):
+            words = content_words(token)
+            if len(words) == 1 and not words[0].isdigit():
+                self.total[words[0]] += 1
+                self.capitalised[words[0]] += token[:1].isupper()
+
+    def encode(self) -> bytes:
+        """As stored in the index: word -> [occurrences, capitalised], sorted so identical corpora give
+        identical files."""
+        table = {word: [count, self.capitalised[word]] for word, count in sorted(self.total.items())}
+        return json.dumps(table, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class Speller:
+    """The documents' words (lower-cased content words, as `index.lexical.content_words` gives them)
+    with [occurrences, capitalised occurrences], from a mapping or from the index's `words.json`, read
+    on first use (most questions have no word the documents lack); tables for accents and typos are
+    built on first use too. Threads may share it: a race only computes the same table twice."""
+
+    def __init__(self, counts: Mapping[str, list[int]] | None = None, path: Path | None = None) -> None:
+        self._counts = counts
+        self._path = path
+        self._accentless: dict[str, str] | None = None
+        self._by_length: dict[int, list[str]] | None = None
+
+    @property
+    def counts(self) -> Mapping[str, list[int]]:
+        if self._counts is None:
+            self._counts = json.loads(self._path.read_text(encoding="utf-8")) if self._path else {}
+        return self._counts
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.counts
+
+    def is_name(self, word: str) -> bool:
+        """Whether the documents write the word capitalised at least half the time."""
+        count, capitalised = self.counts.get(word, (0, 0))
+        return count > 0 and 2 * capitalised >= count
+
+    def correct(self, word: str, name: bool = False) -> str | None:
+        """The documents' word for `word` (itself when they use it), or None when none is close. A
+        `name` (capitalised in the question, or naming a source) may only become a name."""
+        counts = self.counts
+        if word in counts:
+            return word
+        folded = fold_accents(word)
+        if folded in counts:
+            return folded
+        accentless = self._accentless_table()
+        if folded in accentless:
+            return accentless[folded]
+        if len(folded) < TYPO_MIN_LENGTH:
+            return None
+        by_length = self._length_table()
+        near = [
+            other for size in (len(folded) - 1, len(folded), len(folded) + 1)
+            for other in by_length.get(size, ())
+            if one_typo_apart(folded, other) and (not name or self.is_name(other))
+        ]
+        return max(near, key=lambda other: (counts[other][0], other), default=None)
+
+    def _accentless_table(self) -> dict[str, str]:
+        if self._accentless is None:
+            table: dict[str, str] = {}
+            for word, count in self.counts.items():
+                folded = fold_accents(word)
+                best = table.get(folded)
+                if folded != word and (best is None or count[0] > self.counts[best][0]):
+                    table[folded] = word
+            self._accentless = table
+        return self._accentless
+
+    def _length_table(self) -> dict[int, list[str]]:
+        if self._by_length is None:
+            table: dict[int, list[str]] = {}
+            for word in self.counts:
+                table.setdefault(len(word), []).append(word)
+            self._by_length = table
+        return self._by_length
