@@ -92,7 +92,7 @@ def plan_query(index: LoadedIndex, question: str) -> QueryPlan:
         terms = tokenize(word)
         return any(t in sentences or t in name_vocabulary for t in terms) or any(
             _names_file(word, name_word) for name_word in name_vocabulary
-        ) or any(index.speller.correct(w) is not None for w in content_words(word))
+        ) or any(index.speller.correct(w, name=True) is not None for w in content_words(word))
 
     unknown_sources = tuple(" ".join(name) for name in analysis.source_names if not any(known(w) for w in name))
     unknown_names = tuple(

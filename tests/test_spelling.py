@@ -100,3 +100,10 @@ def test_the_engine_quotes_the_person_a_misspelt_question_means(engine, typed, s
     answer = engine.answer(typed)
     assert answer.answered, answer.notes
     assert speaker in answer.quotes[0].text
+
+
+def test_a_name_the_documents_lack_is_not_read_as_a_common_word(engine):
+    """The blog speaks of a foreign policy "victory"; Victor Cha is not in the documents."""
+    answer = engine.answer("Who is Victor Cha?")
+    assert not answer.answered
+    assert any("never mention Victor Cha" in note for note in answer.notes), answer.notes
