@@ -88,11 +88,11 @@ def plan_query(index: LoadedIndex, question: str) -> QueryPlan:
     unknown = frozenset(t for t in source if t not in sentences and t not in name_vocabulary)
 
     def known(word: str) -> bool:
-        """Whether the documents contain the word, allowing a typo in a long one."""
+        """Whether the documents contain the word, up to accents (typos were corrected in `text`)."""
         terms = tokenize(word)
         return any(t in sentences or t in name_vocabulary for t in terms) or any(
             _names_file(word, name_word) for name_word in name_vocabulary
-        ) or any(index.speller.correct(w, name=True) is not None for w in content_words(word))
+        ) or any(index.speller.correct(w, name=True, typos=False) is not None for w in content_words(word))
 
     unknown_sources = tuple(" ".join(name) for name in analysis.source_names if not any(known(w) for w in name))
     unknown_names = tuple(
@@ -131,6 +131,9 @@ def expand_acronyms(index: LoadedIndex, text: str) -> str:
 
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+MAX_SPELLING_TRIES = 8
+"""Unknown words looked up per question: each costs a pass over the words of its length, and a
+question of gibberish should not cost a second."""
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
@@ -141,14 +144,19 @@ def correct_spelling(
     mean, keeping its capital and possessive: "Klinger's" -> "Klingner's" (see `index/spelling.py`).
     A capitalised word or one naming a source may only become a name."""
     sentences = index.lexical["sentences"]
+    tries = 0
 
     def fix(match: re.Match[str]) -> str:
+        nonlocal tries
         word = match.group()
         words = content_words(word)
         if len(words) != 1 or words[0].isdigit():
             return word
         key = words[0]
         if all(t in sentences or t in name_vocabulary for t in stem([key])) or key in index.speller:
+            return word
+        tries += 1
+        if tries > MAX_SPELLING_TRIES:
             return word
         better = index.speller.correct(key, name=word[:1].isupper() or key in source_words)
         if better is None or better == key:

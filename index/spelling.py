@@ -97,9 +97,10 @@ class Speller:
         count, capitalised = self.counts.get(word, (0, 0))
         return count > 0 and 2 * capitalised >= count
 
-    def correct(self, word: str, name: bool = False) -> str | None:
+    def correct(self, word: str, name: bool = False, typos: bool = True) -> str | None:
         """The documents' word for `word` (itself when they use it), or None when none is close. A
-        `name` (capitalised in the question, or naming a source) may only become a name."""
+        `name` (capitalised in the question, or naming a source) may only become a name; without
+        `typos`, only accents are forgiven (no pass over the words)."""
         counts = self.counts
         if word in counts:
             return word
@@ -109,7 +110,7 @@ class Speller:
         accentless = self._accentless_table()
         if folded in accentless:
             return accentless[folded]
-        if len(folded) < TYPO_MIN_LENGTH:
+        if len(folded) < TYPO_MIN_LENGTH or not typos:
             return None
         by_length = self._length_table()
         near = [

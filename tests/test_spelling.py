@@ -64,6 +64,7 @@ def test_speller_reads_accents_and_one_typo_in_long_words_only():
     assert speller.correct("declaratons") == "declarations"  # the only word one typo away
     assert speller.correct("declaraton") == "declaration"
     assert speller.correct("klingers2x") is None
+    assert speller.correct("klinger", typos=False) is None and speller.correct("joao", typos=False) == "joão"
     assert fold_accents("Milošević") == "Milosevic"
 
 
@@ -107,3 +108,15 @@ def test_a_name_the_documents_lack_is_not_read_as_a_common_word(engine):
     answer = engine.answer("Who is Victor Cha?")
     assert not answer.answered
     assert any("never mention Victor Cha" in note for note in answer.notes), answer.notes
+
+
+def test_a_question_of_gibberish_costs_a_bounded_number_of_lookups(engine, monkeypatch):
+    from index.features import MAX_SPELLING_TRIES
+
+    speller = engine._searcher.index.speller
+    calls = []
+    original = speller.correct
+    monkeypatch.setattr(speller, "correct", lambda *a, **k: calls.append(k.get("typos", True)) or original(*a, **k))
+    answer = engine.answer(" ".join(f"Qwxzv{chr(97 + i % 26)}{chr(97 + i // 26)}kk" for i in range(100)))
+    assert not answer.answered
+    assert sum(calls) <= MAX_SPELLING_TRIES
