@@ -82,7 +82,7 @@ def plan_query(index: LoadedIndex, question: str) -> QueryPlan:
     sentences = index.lexical["sentences"]
     name_vocabulary = frozenset().union(*index.doc_name_terms) if index.doc_name_terms else frozenset()
     expanded = expand_acronyms(index, analyse(question).text)
-    text = correct_spelling(index, expanded, name_vocabulary, frozenset(analyse(expanded).source_words))
+    text = correct_spelling(index, expanded, name_vocabulary)
     analysis = analyse(text)  # again, so that "according to the NIS" names the expanded source
     source = frozenset(tokenize(" ".join(analysis.source_words)))
     unknown = frozenset(t for t in source if t not in sentences and t not in name_vocabulary)
@@ -138,11 +138,12 @@ _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
 def correct_spelling(
-    index: LoadedIndex, text: str, name_vocabulary: frozenset[str] = frozenset(), source_words: frozenset[str] = frozenset()
+    index: LoadedIndex, text: str, name_vocabulary: frozenset[str] = frozenset()
 ) -> str:
     """Replace each word no document uses (nor any file name) by the word the documents most likely
     mean, keeping its capital and possessive: "Klinger's" -> "Klingner's" (see `index/spelling.py`).
-    A capitalised word or one naming a source may only become a name."""
+    A capitalised word may only become a name: "Victor" is not "victory". In lower case nothing tells
+    a name ("victor cha") from a word ("the pilgrams"), so any word of the documents will do."""
     sentences = index.lexical["sentences"]
     tries = 0
 
@@ -158,7 +159,7 @@ def correct_spelling(
         tries += 1
         if tries > MAX_SPELLING_TRIES:
             return word
-        better = index.speller.correct(key, name=word[:1].isupper() or key in source_words)
+        better = index.speller.correct(key, name=word[:1].isupper())
         if better is None or better == key:
             return word
         possessive = _POSSESSIVE.search(word)

@@ -196,9 +196,17 @@ class MentionedName(NamedTuple):
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
+def _names_an_owner(word: str) -> bool:
+    """A clause's first word that is a possessive other than "What's" or "Today's" is a name:
+    "Beyonce's first tour was when?"."""
+    owner = _POSSESSIVE.sub("", word)
+    key = normalize(owner)
+    return owner != word and key not in STOPWORDS and not _DATE_WORD.fullmatch(key)
+
+
 def mentioned_names(question: str) -> tuple[MentionedName, ...]:
-    """Each run of capitalised words after the first word of a clause: "What did Kanye West's label
-    say?" mentions ("kanye", "west") spelt "Kanye West". Capitals mark names only in sentence case:
+    """Each run of capitalised words after the first word of a clause (or a possessive opening it):
+    "What did Kanye West's label say?" mentions ("kanye", "west") spelt "Kanye West". Capitals mark names only in sentence case:
     a question in lower case, title case or all capitals ("How Do I Configure It": every later content
     word and some function word capitalised) mentions none. Chat handles (@bot) are not names."""
     words = _WORD.findall(question)
@@ -209,7 +217,8 @@ def mentioned_names(question: str) -> tuple[MentionedName, ...]:
         upper = bool(core) and core[0].isupper()
         if i > 0 and core:
             (later_function if normalize(core) in STOPWORDS else later_content).append(upper)
-        if not upper or i == 0 or _ENDS_CLAUSE.search(words[i - 1]):
+        starts_clause = i == 0 or bool(_ENDS_CLAUSE.search(words[i - 1]))
+        if not upper or (starts_clause and not _names_an_owner(core)):
             capitalised.append(False)
             continue
         is_date = bool(_DATE_WORD.fullmatch(normalize(core)))

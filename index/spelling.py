@@ -22,6 +22,8 @@ from typing import Mapping
 from .lexical import content_words
 
 TYPO_MIN_LENGTH = 6
+NAME_SHARE = 0.25
+"""Share of capitalised occurrences that makes a word a name (sentence starts alone stay far below)."""
 """Shorter words are matched exactly: too many short words are one typo apart ("yoon", "moon")."""
 
 
@@ -81,7 +83,7 @@ class Speller:
         self._counts = counts
         self._path = path
         self._accentless: dict[str, str] | None = None
-        self._by_length: dict[int, list[str]] | None = None
+        self._by_length: dict[int, list[tuple[str, str]]] | None = None
 
     @property
     def counts(self) -> Mapping[str, list[int]]:
@@ -93,9 +95,10 @@ class Speller:
         return word in self.counts
 
     def is_name(self, word: str) -> bool:
-        """Whether the documents write the word capitalised at least half the time."""
+        """Whether the documents write the word capitalised often enough to be a name or part of one
+        ("Cathedral" in "St Paul's Cathedral"), not just at the start of a sentence."""
         count, capitalised = self.counts.get(word, (0, 0))
-        return count > 0 and 2 * capitalised >= count
+        return count > 0 and capitalised >= NAME_SHARE * count
 
     def correct(self, word: str, name: bool = False, typos: bool = True) -> str | None:
         """The documents' word for `word` (itself when they use it), or None when none is close. A
@@ -115,8 +118,8 @@ class Speller:
         by_length = self._length_table()
         near = [
             other for size in (len(folded) - 1, len(folded), len(folded) + 1)
-            for other in by_length.get(size, ())
-            if one_typo_apart(folded, other) and (not name or self.is_name(other))
+            for plain, other in by_length.get(size, ())
+            if one_typo_apart(folded, plain) and (not name or self.is_name(other))
         ]
         return max(near, key=lambda other: (counts[other][0], other), default=None)
 
@@ -131,10 +134,12 @@ class Speller:
             self._accentless = table
         return self._accentless
 
-    def _length_table(self) -> dict[int, list[str]]:
+    def _length_table(self) -> dict[int, list[tuple[str, str]]]:
+        """(word without accents, word) by the length of the former: "codoba" is one typo from "córdoba"."""
         if self._by_length is None:
-            table: dict[int, list[str]] = {}
+            table: dict[int, list[tuple[str, str]]] = {}
             for word in self.counts:
-                table.setdefault(len(word), []).append(word)
+                plain = fold_accents(word)
+                table.setdefault(len(plain), []).append((plain, word))
             self._by_length = table
         return self._by_length

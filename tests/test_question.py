@@ -77,6 +77,8 @@ def test_two_sources_in_one_question_are_kept_apart():
         ("What happened at Marlow in Feb and on Monday?", (("marlow",),)),  # dates name no one
         ("What is the ferry contract between Under Armour and The Marlow Port?", (("armour",), ("marlow", "port"))),
         ("Who is Ana Okafor?", (("ana", "okafor"),)),
+        ("Okafor's ferry left when?", (("okafor",),)),  # a possessive opening the question names its owner
+        ("What's the delay? Today's ferry is late.", ()),
         ("Marlow", ()),
     ],
 )

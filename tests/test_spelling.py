@@ -80,6 +80,14 @@ def test_a_name_only_becomes_a_name():
     assert speller.is_name("victoria") and not speller.is_name("victory")
 
 
+def test_a_word_often_capitalised_in_names_counts_as_a_name_and_accents_and_typos_combine():
+    speller = counted("St Paul's Cathedral. The Cathedral. A cathedral, a cathedral. Victory! A victory, "
+                      "a victory, a victory, a victory. In Córdoba.")
+    assert speller.correct("catherdral", name=True) == "cathedral"  # capitalised half the time
+    assert speller.correct("victor", name=True) is None  # capitalised only to start a sentence
+    assert speller.correct("codoba", name=True) == "córdoba"
+
+
 def test_words_are_counted_with_their_capitals_and_read_on_first_use(tmp_path):
     counts = WordCounts()
     counts.add("Tokola met Abrams; abrams left. 2021 and the U.N.")
