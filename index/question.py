@@ -181,9 +181,9 @@ _EDGE_PUNCTUATION = re.compile(r"^[^\w@#<]+|[^\w]+$")
 _ENDS_CLAUSE = re.compile(r"[.?!:;]$")
 _ENDS_PHRASE = re.compile(r"[,.?!:;)]$")
 SHORT_CAPITALS = 2
+"""All-capital words this short ("OK", "CI") are as often words as names: not counted as names."""
 _DATE_WORD = re.compile(rf"(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?")
 """Months and days are capitalised but name no one."""
-"""All-capital words this short ("OK", "CI") are as often words as names: not counted as names."""
 
 
 class MentionedName(NamedTuple):
@@ -206,9 +206,10 @@ def _names_an_owner(word: str) -> bool:
 
 def mentioned_names(question: str) -> tuple[MentionedName, ...]:
     """Each run of capitalised words after the first word of a clause (or a possessive opening it):
-    "What did Kanye West's label say?" mentions ("kanye", "west") spelt "Kanye West". Capitals mark names only in sentence case:
-    a question in lower case, title case or all capitals ("How Do I Configure It": every later content
-    word and some function word capitalised) mentions none. Chat handles (@bot) are not names."""
+    "What did Kanye West's label say?" mentions ("kanye", "west") spelt "Kanye West". Capitals mark
+    names only in sentence case: a question in lower case, title case or all capitals ("How Do I
+    Configure It": every later content word and some function word capitalised) mentions none. Chat
+    handles (@bot) are not names."""
     words = _WORD.findall(question)
     capitalised = []
     later_content, later_function = [], []

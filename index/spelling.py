@@ -88,7 +88,7 @@ class Speller:
     @property
     def counts(self) -> Mapping[str, list[int]]:
         if self._counts is None:
-            self._counts = json.loads(self._path.read_text(encoding="utf-8")) if self._path else {}
+            self._counts = _read_words(self._path) if self._path else {}
         return self._counts
 
     def __contains__(self, word: str) -> bool:
@@ -143,3 +143,16 @@ class Speller:
                 table.setdefault(len(plain), []).append((plain, word))
             self._by_length = table
         return self._by_length
+
+
+def _read_words(path: Path) -> dict[str, list[int]]:
+    """The words table of an index; an unreadable or malformed one (its checksum is checked when the
+    index is opened, so only a forged file gets here) gives no table: questions are answered as typed."""
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    valid = isinstance(table, dict) and all(
+        isinstance(row, list) and len(row) == 2 and all(type(n) is int for n in row) for row in table.values()
+    )
+    return table if valid else {}

@@ -100,6 +100,14 @@ def test_words_are_counted_with_their_capitals_and_read_on_first_use(tmp_path):
     assert speller.correct("klinger") == "klingner"
 
 
+@pytest.mark.parametrize("content", [b"", b"{not json", b"[1, 2]", b'{"tokola": 3}', b'{"tokola": [1, "x"]}', b"\xff"])
+def test_a_damaged_words_file_means_no_corrections_not_a_crash(tmp_path, content):
+    path = tmp_path / "words.json"
+    path.write_bytes(content)
+    assert Speller(path=path).correct("tokolla") is None
+    assert Speller(path=tmp_path / "missing.json").correct("tokolla") is None
+
+
 @pytest.mark.parametrize(("typed", "speaker"), [
     ("What did Klinger say about the declaration?", "Bruce Klingner"),
     ("what did tokolla note", "Mark Tokola"),
