@@ -15,11 +15,12 @@ from typing import Callable
 from .answer import Answer
 from .builder import Progress, RebuildSummary, corpus_changes, rebuild
 from .config import Settings
-from .embedding import Encoder, load_encoder
+from .embedding import Encoder, load_encoder, resolve_model
 from .features import FEATURE_NAMES
 from .loaded import open_index
 from .ranker import Ranker, RankerError, load_ranker
 from .search import Searcher
+from .spelling import model_dictionary
 from .store import REBUILD_HINT, IndexIncompatible, IndexProblem, IndexStale
 
 WARM_UP_QUESTION = "What do the documents say?"
@@ -85,7 +86,8 @@ class Engine:
             from .rerank import CrossEncoderReranker
 
             reranker = CrossEncoderReranker(settings.rerank_model)
-        return cls(settings, encoder, ranker, Searcher(index, encoder, ranker, reranker))
+        dictionary = model_dictionary(resolve_model(settings.embed_model)[1])
+        return cls(settings, encoder, ranker, Searcher(index, encoder, ranker, reranker, dictionary))
 
     def answer(self, question: str, k: int | None = None, *, abstain: bool = True) -> Answer:
         """The quotes that answer `question`, best first (at most k), or an abstention (unless
@@ -124,7 +126,9 @@ class Engine:
         with self._rebuild_lock:
             summary = rebuild(self.settings, full=full, progress=progress, encoder=self.encoder)
             if not summary.up_to_date:
-                self._searcher = Searcher(open_index(self.settings), self.encoder, self.ranker, self.reranker)
+                self._searcher = Searcher(
+                    open_index(self.settings), self.encoder, self.ranker, self.reranker, self._searcher.dictionary
+                )
             return summary
 
 

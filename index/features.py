@@ -78,11 +78,12 @@ class Candidates:
     """Candidates missing the named source from their context, or outside the named document."""
 
 
-def plan_query(index: LoadedIndex, question: str) -> QueryPlan:
+def plan_query(index: LoadedIndex, question: str, dictionary: frozenset[str] | None = None) -> QueryPlan:
+    """`dictionary`: words of the language (`index.spelling.model_dictionary`), never taken for typos."""
     sentences = index.lexical["sentences"]
     name_vocabulary = frozenset().union(*index.doc_name_terms) if index.doc_name_terms else frozenset()
     expanded = expand_acronyms(index, analyse(question).text)
-    text = correct_spelling(index, expanded, name_vocabulary)
+    text = correct_spelling(index, expanded, name_vocabulary, dictionary)
     analysis = analyse(text)  # again, so that "according to the NIS" names the expanded source
     source = frozenset(tokenize(" ".join(analysis.source_words)))
     unknown = frozenset(t for t in source if t not in sentences and t not in name_vocabulary)
@@ -132,18 +133,20 @@ def expand_acronyms(index: LoadedIndex, text: str) -> str:
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 MAX_SPELLING_TRIES = 8
-"""Unknown words looked up per question: each costs a pass over the words of its length, and a
-question of gibberish should not cost a second."""
+"""Typo lookups per question: each costs a pass over the words of its length, and a question of
+gibberish should not cost a second."""
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
 def correct_spelling(
-    index: LoadedIndex, text: str, name_vocabulary: frozenset[str] = frozenset()
+    index: LoadedIndex, text: str, name_vocabulary: frozenset[str] = frozenset(),
+    dictionary: frozenset[str] | None = None,
 ) -> str:
     """Replace each word no document uses (nor any file name) by the word the documents most likely
     mean, keeping its capital and possessive: "Klinger's" -> "Klingner's" (see `index/spelling.py`).
-    A capitalised word may only become a name: "Victor" is not "victory". In lower case nothing tells
-    a name ("victor cha") from a word ("the pilgrams"), so any word of the documents will do."""
+    A word of the `dictionary` is left alone ("former" is no typo of "formed"). A capitalised word
+    becomes a name where one is close; otherwise, only with a dictionary to say it is no word
+    ("Reigion" -> "religion"): without one, "Victor" might become "victory"."""
     sentences = index.lexical["sentences"]
     tries = 0
 
@@ -156,10 +159,16 @@ def correct_spelling(
         key = words[0]
         if all(t in sentences or t in name_vocabulary for t in stem([key])) or key in index.speller:
             return word
+        if dictionary is not None and key in dictionary:
+            return word
         tries += 1
         if tries > MAX_SPELLING_TRIES:
             return word
-        better = index.speller.correct(key, name=word[:1].isupper())
+        capitalised = word[:1].isupper()
+        better = index.speller.correct(key, name=capitalised)
+        if better is None and capitalised and dictionary is not None and tries < MAX_SPELLING_TRIES:
+            tries += 1
+            better = index.speller.correct(key)
         if better is None or better == key:
             return word
         possessive = _POSSESSIVE.search(word)

@@ -34,9 +34,12 @@ class Searcher:
     """Answers questions from one index version. Read-only after construction, so threads may share it."""
 
     def __init__(
-        self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None, reranker: CrossEncoderReranker | None = None
+        self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None, reranker: CrossEncoderReranker | None = None,
+        dictionary: frozenset[str] | None = None,
     ) -> None:
         self.index = index
+        self.dictionary = dictionary
+        """Words of the language (the model's vocabulary), which spelling correction leaves alone."""
         self.encoder = encoder
         self.ranker = ranker
         self.reranker = reranker
@@ -49,7 +52,7 @@ class Searcher:
     def answer(
         self, question: str, k: int, show_closest: bool = True, notes: list[str] | None = None, abstain: bool = True
     ) -> Answer:
-        plan = plan_query(self.index, question)
+        plan = plan_query(self.index, question, self.dictionary)
         query_vector = self.encoder.encode([plan.text], batch_size=1)[0]
         candidates = candidate_features(self.index, plan, query_vector)
         if self.ranker is not None:

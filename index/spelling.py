@@ -4,8 +4,10 @@ People type "Klinger" for "Klingner", "Milosevic" for "Milošević", "declaraton
 BM25 matches exact terms and the embedding of a misspelt name is not the name's, so a word the
 documents never use is replaced by the word they most likely mean: the same word without accents, or,
 for a word of at least `TYPO_MIN_LENGTH` letters, the most frequent word of the documents one typo away.
-A name is only read as a name: "Victor" (whom the documents never mention) is not "victory", because
-the documents do not write "victory" with a capital. The documents' words, how often each occurs and
+A word of the language is no typo: with the embedding model's WordPiece vocabulary as a dictionary,
+"former" is never read as "formed" nor "victor" as "victory", while "Reigion" (no word) may become
+"religion". Without a dictionary (a model with no vocab.txt), a capitalised word may only become a name:
+"Victor" is not "victory", because the documents do not write "victory" with a capital. The documents' words, how often each occurs and
 how often capitalised, are collected at build time (`words.json` in the index) and read on the first
 question that needs them.
 """
@@ -156,3 +158,20 @@ def _read_words(path: Path) -> dict[str, list[int]]:
         isinstance(row, list) and len(row) == 2 and all(type(n) is int for n in row) for row in table.values()
     )
     return table if valid else {}
+
+
+_WHOLE_WORD = re.compile(r"[a-z]{2,}")
+
+
+def model_dictionary(model_folder: Path | None) -> frozenset[str] | None:
+    """The whole words of a WordPiece model's vocabulary (`vocab.txt`, about 21,000 for MiniLM's),
+    lower-cased: words of the language, which a typo fix must leave alone. None when the model has no
+    such file (SentencePiece models, hub names not downloaded)."""
+    if model_folder is None:
+        return None
+    try:
+        lines = (model_folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    words = frozenset(line for line in lines if _WHOLE_WORD.fullmatch(line))
+    return words or None

@@ -136,3 +136,25 @@ def test_a_question_of_gibberish_costs_a_bounded_number_of_lookups(engine, monke
     answer = engine.answer(" ".join(f"Qwxzv{chr(97 + i % 26)}{chr(97 + i // 26)}kk" for i in range(100)))
     assert not answer.answered
     assert sum(calls) <= MAX_SPELLING_TRIES
+
+
+def test_the_dictionary_is_the_models_whole_words(tmp_path):
+    from index.spelling import model_dictionary
+
+    (tmp_path / "vocab.txt").write_text("[PAD]\n##ing\nformer\nvictor\na\nx1\nKlingner\n", encoding="utf-8")
+    assert model_dictionary(tmp_path) == {"former", "victor"}
+    assert model_dictionary(tmp_path / "nowhere") is None and model_dictionary(None) is None
+
+
+def test_words_of_the_language_are_no_typos_and_a_dictionary_frees_capitalised_ones(engine):
+    from index.features import correct_spelling
+
+    index = engine._searcher.index
+    assert index.speller.correct("sanctions") == "sanctions" and not index.speller.is_name("sanctions")
+    dictionary = frozenset({"what", "about", "sanctions", "sanctons"})
+    # A capitalised typo: a name only, without a dictionary; any word with one that says it is no word.
+    assert correct_spelling(index, "What about Sanctoins?") == "What about Sanctoins?"
+    assert correct_spelling(index, "What about Sanctoins?", dictionary=dictionary) == "What about Sanctions?"
+    # A word of the language is left alone, however close a word of the documents is.
+    assert correct_spelling(index, "what about sanctons", dictionary=dictionary) == "what about sanctons"
+    assert correct_spelling(index, "what about sanctons") == "what about sanctions"
