@@ -20,6 +20,7 @@ from .lexical import content_words, stem, tokenize
 from .loaded import LoadedIndex
 from .question import ANSWER_TYPES, QuestionAnalysis, analyse
 from .readable import readable
+from .spelling import WORD
 
 CANDIDATES_PER_RETRIEVER = 30
 DENSE_DEPTH = 100
@@ -131,7 +132,6 @@ def expand_acronyms(index: LoadedIndex, text: str) -> str:
     return "".join(out)
 
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 MAX_SPELLING_TRIES = 8
 """Typo lookups per question: each costs a pass over the words of its length, and a question of
 gibberish should not cost a second."""
@@ -175,7 +175,7 @@ def correct_spelling(
         spelt = better[:1].upper() + better[1:] if word[:1].isupper() else better
         return spelt + (possessive.group() if possessive else "")
 
-    return _WORD.sub(fix, text)
+    return WORD.sub(fix, text)
 
 
 def _normaliser(scores: np.ndarray) -> float:

@@ -6,10 +6,11 @@ documents never use is replaced by the word they most likely mean: the same word
 for a word of at least `TYPO_MIN_LENGTH` letters, the most frequent word of the documents one typo away.
 A word of the language is no typo: with the embedding model's WordPiece vocabulary as a dictionary,
 "former" is never read as "formed" nor "victor" as "victory", while "Reigion" (no word) may become
-"religion". Without a dictionary (a model with no vocab.txt), a capitalised word may only become a name:
-"Victor" is not "victory", because the documents do not write "victory" with a capital. The documents' words, how often each occurs and
-how often capitalised, are collected at build time (`words.json` in the index) and read on the first
-question that needs them.
+"religion". Without a dictionary (a model with no vocab.txt), a capitalised word may only become a
+name: "Victor" is not "victory", because the documents do not write "victory" with a capital.
+
+The documents' words, how often each occurs and how often capitalised, are collected at build time
+(`words.json` in the index) and read on the first question that needs them.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from typing import Mapping
 from .lexical import content_words
 
 TYPO_MIN_LENGTH = 6
+"""Shorter words are matched exactly: too many short words are one typo apart ("yoon", "moon")."""
 NAME_SHARE = 0.25
 """Share of capitalised occurrences that makes a word a name (sentence starts alone stay far below)."""
-"""Shorter words are matched exactly: too many short words are one typo apart ("yoon", "moon")."""
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+"""A word as written, apostrophes inside it kept ("Klinger's")."""
 
 
 def fold_accents(word: str) -> str:
@@ -51,9 +54,6 @@ def one_typo_apart(a: str, b: str) -> bool:
     return a[start + 2:] == b[start + 2:] and a[start:start + 2] == b[start:start + 2][::-1]
 
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-
-
 class WordCounts:
     """The words of a corpus, counted as they are added: occurrences and capitalised occurrences."""
 
@@ -62,7 +62,7 @@ class WordCounts:
         self.capitalised: Counter[str] = Counter()
 
     def add(self, text: str) -> None:
-        for token in _TOKEN.findall(text):
+        for token in WORD.findall(text):
             words = content_words(token)
             if len(words) == 1 and not words[0].isdigit():
                 self.total[words[0]] += 1
