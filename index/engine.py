@@ -15,7 +15,7 @@ from typing import Callable
 from .answer import Answer
 from .builder import Progress, RebuildSummary, corpus_changes, rebuild
 from .config import Settings
-from .embedding import Encoder, load_encoder, resolve_model
+from .embedding import Encoder, ModelError, load_encoder, resolve_model
 from .features import FEATURE_NAMES
 from .loaded import open_index
 from .ranker import Ranker, RankerError, load_ranker
@@ -86,7 +86,10 @@ class Engine:
             from .rerank import CrossEncoderReranker
 
             reranker = CrossEncoderReranker(settings.rerank_model)
-        dictionary = model_dictionary(resolve_model(settings.embed_model)[1])
+        try:
+            dictionary = model_dictionary(resolve_model(settings.embed_model)[1])
+        except ModelError:  # only with an encoder passed in for a model this machine lacks
+            dictionary = None
         return cls(settings, encoder, ranker, Searcher(index, encoder, ranker, reranker, dictionary))
 
     def answer(self, question: str, k: int | None = None, *, abstain: bool = True) -> Answer:
