@@ -182,6 +182,8 @@ _ENDS_CLAUSE = re.compile(r"[.?!:;]$")
 _ENDS_PHRASE = re.compile(r"[,.?!:;)]$")
 SHORT_CAPITALS = 2
 """All-capital words this short ("OK", "CI") are as often words as names: not counted as names."""
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+"""A capital inside a word marks a name however it starts: "iPod", "eBay", "McDonald"."""
 _DATE_WORD = re.compile(rf"(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?")
 """Months and days are capitalised but name no one."""
 
@@ -215,7 +217,7 @@ def mentioned_names(question: str) -> tuple[MentionedName, ...]:
     later_content, later_function = [], []
     for i, word in enumerate(words):
         core = _EDGE_PUNCTUATION.sub("", word)
-        upper = bool(core) and core[0].isupper()
+        upper = bool(core) and (core[0].isupper() or bool(_INNER_CAPITAL.search(core)))
         if i > 0 and core:
             (later_function if normalize(core) in STOPWORDS else later_content).append(upper)
         starts_clause = i == 0 or bool(_ENDS_CLAUSE.search(words[i - 1]))

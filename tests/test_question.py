@@ -79,6 +79,7 @@ def test_two_sources_in_one_question_are_kept_apart():
         ("Who is Ana Okafor?", (("ana", "okafor"),)),
         ("Okafor's ferry left when?", (("okafor",),)),  # a possessive opening the question names its owner
         ("What's the delay? Today's ferry is late.", ()),
+        ("when was the first iPod sold at Marlow", (("ipod",), ("marlow",))),  # a capital inside a word
         ("Marlow", ()),
     ],
 )
