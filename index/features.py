@@ -18,7 +18,7 @@ import numpy as np
 
 from .lexical import content_words, stem, tokenize
 from .loaded import LoadedIndex
-from .question import ANSWER_TYPES, QuestionAnalysis, analyse
+from .question import ANSWER_TYPES, POSSESSIVE, QuestionAnalysis, analyse
 from .readable import readable
 from .spelling import WORD
 
@@ -66,7 +66,7 @@ class QueryPlan:
     unknown_sources: tuple[str, ...]
     """Sources none of whose naming words the documents contain: the corpus cannot say what X said."""
     unknown_names: tuple[str, ...]
-    """Other names the question mentions of which the documents contain no word (nor a near spelling)."""
+    """Other names the question mentions of which the documents contain no word (accents aside)."""
     referenced_docs: frozenset[int]
     """Documents the question names by a word of their file name ("the herald article")."""
 
@@ -135,7 +135,6 @@ def expand_acronyms(index: LoadedIndex, text: str) -> str:
 MAX_SPELLING_TRIES = 8
 """Typo lookups per question: each costs a pass over the words of its length, and a question of
 gibberish should not cost a second."""
-_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
 def correct_spelling(
@@ -171,8 +170,8 @@ def correct_spelling(
             better = index.speller.correct(key)
         if better is None or better == key:
             return word
-        possessive = _POSSESSIVE.search(word)
-        spelt = better[:1].upper() + better[1:] if word[:1].isupper() else better
+        possessive = POSSESSIVE.search(word)
+        spelt = better[:1].upper() + better[1:] if capitalised else better
         return spelt + (possessive.group() if possessive else "")
 
     return WORD.sub(fix, text)

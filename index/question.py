@@ -195,13 +195,14 @@ class MentionedName(NamedTuple):
     """As the question spells it, for messages."""
 
 
-_POSSESSIVE = re.compile(r"['’]s$")
+POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+"""A possessive ending: "Okafor's" names Okafor."""
 
 
 def _names_an_owner(word: str) -> bool:
     """A clause's first word that is a possessive other than "What's" or "Today's" is a name:
     "Beyonce's first tour was when?"."""
-    owner = _POSSESSIVE.sub("", word)
+    owner = POSSESSIVE.sub("", word)
     key = normalize(owner)
     return owner != word and key not in STOPWORDS and not _DATE_WORD.fullmatch(key)
 
@@ -236,7 +237,7 @@ def mentioned_names(question: str) -> tuple[MentionedName, ...]:
         if run and (not is_name or _ENDS_PHRASE.search(word)):
             naming = tuple(w for w in content_words(" ".join(run)) if _keep(w))
             if naming and naming not in [n.words for n in names]:
-                spelt = _POSSESSIVE.sub("", _EDGE_PUNCTUATION.sub("", " ".join(run)))
+                spelt = POSSESSIVE.sub("", _EDGE_PUNCTUATION.sub("", " ".join(run)))
                 names.append(MentionedName(naming, spelt))
             run = []
     return tuple(names)

@@ -104,8 +104,8 @@ class Speller:
 
     def correct(self, word: str, name: bool = False, typos: bool = True) -> str | None:
         """The documents' word for `word` (itself when they use it), or None when none is close. A
-        `name` (capitalised in the question, or naming a source) may only become a name; without
-        `typos`, only accents are forgiven (no pass over the words)."""
+        `name` may only become a name of the documents; without `typos`, only accents are forgiven (no
+        pass over the words)."""
         counts = self.counts
         if word in counts:
             return word
