@@ -30,6 +30,11 @@ CHAT_FORMS = {
     "couldnt": "could not", "wouldnt": "would not", "shouldnt": "should not", "im": "i am", "ive": "i have",
     "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "abt": "about", "bc": "because",
     "cuz": "because", "w/": "with", "thx": "thanks", "re:": "about", "tho": "though", "govt": "government",
+    "re": "about", "w/o": "without", "ppl": "people", "rn": "right now", "b4": "before", "thru": "through",
+    "yr": "year", "yrs": "years", "gov": "government", "govts": "governments", "admin": "administration",
+    "dept": "department", "intl": "international", "natl": "national", "convo": "conversation",
+    "smth": "something", "bout": "about", "coz": "because", "prez": "president", "info": "information",
+    "esp": "especially", "approx": "approximately",
 }
 """Common English chat spellings and their standard forms (not tied to any corpus)."""
 

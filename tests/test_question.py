@@ -5,7 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from index.question import analyse, answer_type, mentioned_names, source_names, source_words
+from index.question import analyse, answer_type, expand_chat_forms, mentioned_names, source_names, source_words
+
+
+@pytest.mark.parametrize(
+    ("question", "standard"),
+    [
+        ("what do ppl think of the ferry rn?", "what do people think of the ferry right now?"),
+        ("can it sail w/o a pilot, re the new rules", "can it sail without a pilot, about the new rules"),
+        ("whos the harbour admin", "who is the harbour administration"),
+        ("the re-election of the mayor", "the re-election of the mayor"),  # inside a word: untouched
+    ],
+)
+def test_chat_spellings_become_standard_words(question, standard):
+    assert expand_chat_forms(question) == standard
 
 
 @pytest.mark.parametrize(
