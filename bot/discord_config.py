@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from index.config import SettingError, load_dotenv_file
+from index.config import SettingError, env_flag, load_dotenv_file
 
 
 @dataclass(frozen=True)
@@ -53,17 +53,6 @@ def _positive(name: str, default: int) -> int:
     return int(raw)
 
 
-def _flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise SettingError(f"{name} must be true or false, not {raw!r} (check .env).")
-
-
 def _shards(name: str) -> tuple[bool, int | None]:
     """off (one connection), auto (as many shards as Discord recommends) or a number of shards."""
     raw = os.environ.get(name, "").strip().lower()
@@ -96,7 +85,7 @@ def discord_settings_from_env() -> DiscordSettings:
         token=token,
         guild_ids=_ids("DISCORD_GUILD_IDS"),
         listen_channels=_ids("DISCORD_LISTEN_CHANNELS"),
-        reply_in_thread=_flag("DISCORD_REPLY_IN_THREAD", False),
+        reply_in_thread=env_flag("DISCORD_REPLY_IN_THREAD", False),
         cooldown_questions=int(match.group(1)),
         cooldown_seconds=float(match.group(2)),
         workers=_positive("DISCORD_WORKERS", 2),

@@ -88,7 +88,8 @@ def _int(name: str, default: int) -> int:
         raise SettingError(f"{name} must be a whole number, not {raw!r} (check .env).") from None
 
 
-def _bool(name: str, default: bool) -> bool:
+def env_flag(name: str, default: bool) -> bool:
+    """A true/false setting (1/0, true/false, yes/no, on/off); unset or blank gives `default`."""
     raw = os.environ.get(name, "").strip().lower()
     if not raw:
         return default
@@ -120,7 +121,7 @@ def settings_from_env(env_file: Path | None = None) -> Settings:
         top_k=_int("TOP_K", defaults.top_k),
         max_question_chars=_int("MAX_QUESTION_CHARS", defaults.max_question_chars),
         max_document_mb=_int("MAX_DOCUMENT_MB", defaults.max_document_mb),
-        show_closest=_bool("SHOW_CLOSEST", defaults.show_closest),
+        show_closest=env_flag("SHOW_CLOSEST", defaults.show_closest),
         cache_dir=_path("CACHE_DIR", defaults.cache_dir),
         vector_store=os.environ.get("VECTOR_STORE", "").strip().lower() or defaults.vector_store,
         ann_threshold=_int("ANN_THRESHOLD", defaults.ann_threshold),
