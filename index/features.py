@@ -66,7 +66,8 @@ class QueryPlan:
     unknown_sources: tuple[str, ...]
     """Sources none of whose naming words the documents contain: the corpus cannot say what X said."""
     unknown_names: tuple[str, ...]
-    """Other names the question mentions of which the documents contain no word (accents aside)."""
+    """Other names the question mentions of which the documents contain no word (accents aside), and
+    years no document mentions."""
     referenced_docs: frozenset[int]
     """Documents the question names by a word of their file name ("the herald article")."""
 
@@ -100,7 +101,7 @@ def plan_query(index: LoadedIndex, question: str, dictionary: frozenset[str] | N
     unknown_names = tuple(
         name.text for name in analysis.names
         if not any(known(w) for w in name.words) and " ".join(name.words) not in unknown_sources
-    )
+    ) + tuple(year for year in analysis.years if not known(year))
     referenced: set[int] = set()
     for word in content_words(text):
         for name_word, docs in index.doc_reference_words.items():

@@ -109,6 +109,8 @@ class QuestionAnalysis:
     word otherwise. A source is absent from the documents only when all of its naming words are."""
     names: tuple["MentionedName", ...] = field(default_factory=tuple)
     """The names the question mentions (runs of capitalised words)."""
+    years: tuple[str, ...] = field(default_factory=tuple)
+    """The years the question mentions ("2009", "the 1990s"), which an answer would have to mention too."""
 
 
 def expand_chat_forms(question: str) -> str:
@@ -248,11 +250,21 @@ def mentioned_names(question: str) -> tuple[MentionedName, ...]:
     return tuple(names)
 
 
+_YEAR = re.compile(r"(?<![\w,.:/\-])(?:1\d{3}|20\d{2})s?(?![\w,.:/\-]*\d)(?!\w)")
+
+
+def mentioned_years(question: str) -> tuple[str, ...]:
+    """Four-digit years and decades ("in 2009", "the 1990s"), not parts of other numbers ("2,019",
+    "555-2019", "17:1700"). A year is written in digits in questions and documents alike, so one that
+    no document contains is as telling as an unknown name."""
+    return tuple(dict.fromkeys(_YEAR.findall(question)))
+
+
 def analyse(question: str) -> QuestionAnalysis:
     text = expand_chat_forms(question)
     return QuestionAnalysis(
         text=text, answer_type=answer_type(text), source_words=source_words(text), source_names=source_names(text),
-        names=mentioned_names(text),
+        names=mentioned_names(text), years=mentioned_years(text),
     )
 
 

@@ -65,6 +65,13 @@ def test_a_question_naming_someone_the_documents_never_mention_abstains(engine):
     assert any("never mention Kanye West" in note for note in answer.notes), answer.notes
 
 
+def test_a_question_about_a_year_the_documents_never_mention_abstains(engine):
+    answer = engine.answer("what did moon say about the declaration in 2009")
+    assert not answer.answered
+    assert any("never mention 2009" in note for note in answer.notes), answer.notes
+    assert "2009" not in "".join(engine.answer("what did moon say about the declaration in 2021").notes)
+
+
 @pytest.mark.parametrize("question", [
     "What did Tokolla say about the declaration?",  # a typo in a long name
     "What did Abrams and Tokola say?",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from index.question import analyse, answer_type, expand_chat_forms, mentioned_names, source_names, source_words
+from index.question import (
+    analyse, answer_type, expand_chat_forms, mentioned_names, mentioned_years, source_names, source_words,
+)
 
 
 @pytest.mark.parametrize(
@@ -104,3 +106,20 @@ def test_names_are_runs_of_capitalised_words_inside_a_question(question, names):
 def test_a_name_keeps_its_spelling_for_messages():
     assert [n.text for n in mentioned_names("What did Ana Okafor's office and the Marlow Port say?")] == [
         "Ana Okafor", "Marlow Port"]
+
+
+@pytest.mark.parametrize(
+    ("question", "years"),
+    [
+        ("what happened to the ferry in 2009?", ("2009",)),
+        ("was the quay busier in the 1990s than in 2021, or in 2009", ("1990s", "2021", "2009")),
+        ("did the mayor resign (2018)", ("2018",)),
+        ("were 2,019 tickets sold", ()),  # a count, not a year
+        ("is 555-2019 the harbour's number", ()),
+        ("did the 17:1700 ferry sail", ()),
+        ("what did the 2019-2020 budget say", ()),  # a range is left alone
+        ("how many of the 12345 passengers", ()),
+    ],
+)
+def test_years_are_four_digit_numbers_standing_alone(question, years):
+    assert mentioned_years(question) == years
