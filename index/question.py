@@ -30,13 +30,11 @@ CHAT_FORMS = {
     "couldnt": "could not", "wouldnt": "would not", "shouldnt": "should not", "im": "i am", "ive": "i have",
     "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "abt": "about", "bc": "because",
     "cuz": "because", "w/": "with", "thx": "thanks", "re:": "about", "tho": "though", "govt": "government",
-    "re": "about", "w/o": "without", "ppl": "people", "rn": "right now", "b4": "before", "thru": "through",
-    "yr": "year", "yrs": "years", "gov": "government", "govts": "governments", "admin": "administration",
-    "dept": "department", "intl": "international", "natl": "national", "convo": "conversation",
-    "smth": "something", "bout": "about", "coz": "because", "prez": "president", "info": "information",
-    "esp": "especially", "approx": "approximately",
+    "re": "about", "w/o": "without", "ppl": "people", "rn": "right now", "b4": "before", "smth": "something",
+    "coz": "because",
 }
-"""Common English chat spellings and their standard forms (not tied to any corpus)."""
+"""Common English chat spellings and their standard forms (not tied to any corpus). Only spellings no
+document would use: an abbreviation documents use too ("info", "admin", ".gov") would lose its match."""
 
 AUXILIARIES = frozenset(
     "did does do would will could should can has have had is was are were might may must".split()

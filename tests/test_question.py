@@ -15,7 +15,7 @@ from index.question import (
     [
         ("what do ppl think of the ferry rn?", "what do people think of the ferry right now?"),
         ("can it sail w/o a pilot, re the new rules", "can it sail without a pilot, about the new rules"),
-        ("whos the harbour admin", "who is the harbour administration"),
+        ("whos closing the quay b4 the storm", "who is closing the quay before the storm"),
         ("the re-election of the mayor", "the re-election of the mayor"),  # inside a word: untouched
     ],
 )
