@@ -41,6 +41,8 @@ class Settings:
     qdrant_url: str = ""
     qdrant_api_key: str = ""
     qdrant_collection: str = "quotebot"
+    rules_off: frozenset[str] = frozenset()
+    """Named rules of the answering path (`index/rules.py`) turned off."""
 
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.top_k > 20:
@@ -61,6 +63,12 @@ class Settings:
             raise SettingError(
                 f"QDRANT_COLLECTION must be 1-100 letters, digits, '-' or '_', not {self.qdrant_collection!r}."
             )
+        from .rules import RuleError, checked
+
+        try:
+            checked(self.rules_off)
+        except RuleError as exc:
+            raise SettingError(f"RULES_OFF: {exc}.") from None
         if self.max_document_mb < 1:
             raise SettingError(f"MAX_DOCUMENT_MB must be at least 1, not {self.max_document_mb}.")
 
@@ -128,4 +136,5 @@ def settings_from_env(env_file: Path | None = None) -> Settings:
         qdrant_url=os.environ.get("QDRANT_URL", "").strip(),
         qdrant_api_key=os.environ.get("QDRANT_API_KEY", "").strip(),
         qdrant_collection=os.environ.get("QDRANT_COLLECTION", "").strip() or defaults.qdrant_collection,
+        rules_off=frozenset(r.strip() for r in os.environ.get("RULES_OFF", "").split(",") if r.strip()),
     )

@@ -9,16 +9,19 @@ one until the new one is ready.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Iterator
 
 from .answer import Answer
 from .builder import Progress, RebuildSummary, corpus_changes, rebuild
 from .config import Settings
 from .embedding import Encoder, ModelError, load_encoder, resolve_model
-from .features import FEATURE_NAMES
+from .features import FEATURE_SCHEMA
 from .loaded import open_index
+from .policy import PolicyError, load_policy
 from .ranker import Ranker, RankerError, load_ranker
+from .rules import checked
 from .search import Searcher
 from .spelling import model_dictionary
 from .store import REBUILD_HINT, IndexIncompatible, IndexProblem, IndexStale
@@ -63,10 +66,16 @@ class Engine:
         notify = notify or (lambda message: None)
         encoder = encoder or load_encoder(settings)
         try:
-            ranker: Ranker | None = load_ranker(features=FEATURE_NAMES)
+            ranker: Ranker | None = load_ranker(schema=FEATURE_SCHEMA)
         except RankerError as exc:
             notify(f"{exc} Falling back to rank fusion.")
             ranker = None
+        policy = None
+        if ranker is not None:
+            try:
+                policy = load_policy(ranker_schema=FEATURE_SCHEMA)
+            except PolicyError as exc:
+                notify(f"{exc} Abstaining only on names the documents never mention.")
         try:
             index = open_index(settings)
             changes = corpus_changes(settings, index.manifest)
@@ -90,7 +99,9 @@ class Engine:
             dictionary = model_dictionary(resolve_model(settings.embed_model)[1])
         except ModelError:  # only with an encoder passed in for a model this machine lacks
             dictionary = None
-        return cls(settings, encoder, ranker, Searcher(index, encoder, ranker, reranker, dictionary))
+        return cls(settings, encoder, ranker, Searcher(
+            index, encoder, ranker, reranker, dictionary, settings.rules_off, policy,
+        ))
 
     def answer(self, question: str, k: int | None = None, *, abstain: bool = True) -> Answer:
         """The quotes that answer `question`, best first (at most k), or an abstention (unless
@@ -109,6 +120,18 @@ class Engine:
         return self._searcher.answer(
             cleaned, k, show_closest=self.settings.show_closest, notes=notes, abstain=abstain
         )
+
+    @contextmanager
+    def rules_off(self, names: set[str] | frozenset[str]) -> Iterator[None]:
+        """Answer with these rules (`index/rules.py`) turned off as well, for as long as the block runs:
+        how `scripts/evaluate.py --ablate` measures each rule. Not for serving (set `RULES_OFF`)."""
+        searcher = self._searcher
+        before = searcher.off
+        searcher.off = before | checked(frozenset(names))
+        try:
+            yield
+        finally:
+            searcher.off = before
 
     def warm_up(self) -> None:
         """Run one query so the first real question does not pay for lazy initialisation."""
@@ -130,7 +153,8 @@ class Engine:
             summary = rebuild(self.settings, full=full, progress=progress, encoder=self.encoder)
             if not summary.up_to_date:
                 self._searcher = Searcher(
-                    open_index(self.settings), self.encoder, self.ranker, self.reranker, self._searcher.dictionary
+                    open_index(self.settings), self.encoder, self.ranker, self.reranker, self._searcher.dictionary,
+                    self._searcher.off, self._searcher.policy,
                 )
             return summary
 

@@ -10,6 +10,7 @@ answering cannot drift apart.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -49,6 +50,10 @@ FEATURE_NAMES = (
     + ("has_source", "source_in_sentence", "source_in_context", "source_unknown", "other_document")
 )
 
+FEATURE_SCHEMA = hashlib.sha256(("\n".join(FEATURE_NAMES) + f"\n{CANDIDATES_PER_RETRIEVER}").encode()).hexdigest()[:16]
+"""Stamped into the ranker and policy files: a model fitted on other columns is refused when loaded,
+instead of silently scoring the wrong features."""
+
 
 @dataclass(frozen=True)
 class QueryPlan:
@@ -80,13 +85,20 @@ class Candidates:
     """Candidates missing the named source from their context, or outside the named document."""
 
 
-def plan_query(index: LoadedIndex, question: str, dictionary: frozenset[str] | None = None) -> QueryPlan:
-    """`dictionary`: words of the language (`index.spelling.model_dictionary`), never taken for typos."""
+def plan_query(
+    index: LoadedIndex, question: str, dictionary: frozenset[str] | None = None, off: frozenset[str] = frozenset()
+) -> QueryPlan:
+    """`dictionary`: words of the language (`index.spelling.model_dictionary`), never taken for typos;
+    `off`: names of question rewriters (`index/rules.py`) not to apply."""
     sentences = index.lexical["sentences"]
     name_vocabulary = frozenset().union(*index.doc_name_terms) if index.doc_name_terms else frozenset()
-    expanded = expand_acronyms(index, analyse(question).text)
-    text = correct_spelling(index, expanded, name_vocabulary, dictionary)
-    analysis = analyse(text)  # again, so that "according to the NIS" names the expanded source
+    chat = "chat_forms" not in off
+    text = analyse(question, chat).text
+    if "acronyms" not in off:
+        text = expand_acronyms(index, text)
+    if "spelling" not in off:
+        text = correct_spelling(index, text, name_vocabulary, dictionary)
+    analysis = analyse(text, chat)  # again, so that "according to the NIS" names the expanded source
     source = frozenset(tokenize(" ".join(analysis.source_words)))
     unknown = frozenset(t for t in source if t not in sentences and t not in name_vocabulary)
 

@@ -258,8 +258,9 @@ def mentioned_years(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_YEAR.findall(question)))
 
 
-def analyse(question: str) -> QuestionAnalysis:
-    text = expand_chat_forms(question)
+def analyse(question: str, chat_forms: bool = True) -> QuestionAnalysis:
+    """What the question asks about; `chat_forms` (the rule of that name) reads chat spellings first."""
+    text = expand_chat_forms(question) if chat_forms else question
     return QuestionAnalysis(
         text=text, answer_type=answer_type(text), source_words=source_words(text), source_names=source_names(text),
         names=mentioned_names(text), years=mentioned_years(text),

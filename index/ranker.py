@@ -95,8 +95,9 @@ class Ranker:
         return self.trees.score(features)
 
 
-def load_ranker(path: Path = RANKER_FILE, features: tuple[str, ...] | None = None) -> Ranker:
-    """The shipped ranker; with `features`, it must have been trained on exactly those columns."""
+def load_ranker(path: Path = RANKER_FILE, schema: str | None = None) -> Ranker:
+    """The shipped ranker; with `schema` (`index.features.FEATURE_SCHEMA`), it must have been trained
+    on exactly the columns this program computes."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -104,9 +105,10 @@ def load_ranker(path: Path = RANKER_FILE, features: tuple[str, ...] | None = Non
     except (OSError, ValueError) as exc:
         raise RankerError(f"The ranker model {path} is unreadable ({exc}): run `python scripts/train_ranker.py`.") from exc
     ranker = Ranker(TreeEnsemble.from_json(data["trees"]), data.get("meta", {}))
-    if features is not None and ranker.trees.feature_names != tuple(features):
+    trained = ranker.meta.get("feature_schema")
+    if schema is not None and trained != schema:
         raise RankerError(
-            f"The ranker model {path} was trained on other features than this program computes: "
-            "run `python scripts/train_ranker.py`."
+            f"The ranker model {path} was trained on another feature schema ({trained or 'unstamped'}) than this "
+            f"program computes ({schema}): run `python scripts/train_ranker.py`."
         )
     return ranker

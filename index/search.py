@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -10,8 +11,9 @@ from .answer import Answer, Quote
 from .embedding import Encoder
 from .features import FEATURE_NAMES, SOURCE_PENALTY, Candidates, QueryPlan, candidate_features, plan_query
 from .loaded import LoadedIndex
+from .policy import AbstentionPolicy
 from .question import satisfies_type
-from .quotes import choose_spans, opens_section, rank_lead_ins, rank_sections, to_quote
+from .quotes import Ranking, choose_spans, opens_section, rank_lead_ins, rank_sections, to_quote
 from .ranker import Ranker
 from .rerank import RERANK_DEPTH, CrossEncoderReranker
 
@@ -30,36 +32,51 @@ def fusion_scores(features: np.ndarray) -> np.ndarray:
     return total
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One question through the candidates, features and rank stages."""
+
+    plan: QueryPlan
+    candidates: Candidates
+    raw: np.ndarray
+    """Ranker score of each candidate, after the rank-stage rules."""
+    best: float
+    """The best raw score: what the score floor is compared with."""
+    dense: float
+    """Dense similarity of the best candidate's context: what the dense floor is compared with."""
+
+
 class Searcher:
     """Answers questions from one index version. Read-only after construction, so threads may share it."""
 
     def __init__(
         self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None, reranker: CrossEncoderReranker | None = None,
-        dictionary: frozenset[str] | None = None,
+        dictionary: frozenset[str] | None = None, off: frozenset[str] = frozenset(),
+        policy: AbstentionPolicy | None = None,
     ) -> None:
         self.index = index
+        self.off = off
+        """Rules (`index/rules.py`) turned off."""
         self.dictionary = dictionary
         """Words of the language (the model's vocabulary), which spelling correction leaves alone."""
         self.encoder = encoder
         self.ranker = ranker
         self.reranker = reranker
-        meta = ranker.meta if ranker is not None else {}
-        self.abstain_below = float(meta.get("abstain_below", -math.inf))
-        self.checked_answer_types = frozenset(meta.get("check_answer_types", ()))
-        """Answer types (number, date) whose best quote must hold one, where calibration allowed it."""
-        self.min_dense_window = float(meta.get("min_dense_window", -math.inf))
+        self.policy = policy if policy is not None and ranker is not None else AbstentionPolicy()
+        """The abstain stage's floors (none with the rank-fusion fallback: its scores are on another scale)."""
 
-    def answer(
-        self, question: str, k: int, show_closest: bool = True, notes: list[str] | None = None, abstain: bool = True
-    ) -> Answer:
-        plan = plan_query(self.index, question, self.dictionary)
+    def scored(self, question: str) -> Scored:
+        """The question's candidates, their features and ranker scores (rules applied): the one path
+        that serving, `scripts/train_ranker.py` and `scripts/calibrate.py` all take."""
+        plan = plan_query(self.index, question, self.dictionary, self.off)
         query_vector = self.encoder.encode([plan.text], batch_size=1)[0]
         candidates = candidate_features(self.index, plan, query_vector)
         if self.ranker is not None:
             raw = self.ranker.score(candidates.features)
         else:
             raw = fusion_scores(candidates.features)
-        raw = raw - SOURCE_PENALTY * candidates.violates_source
+        if "source_penalty" not in self.off:
+            raw = raw - SOURCE_PENALTY * candidates.violates_source
         if self.reranker is not None:
             raw = self._rerank(plan.text, candidates.ids, raw)
         # Whether the documents answer is judged on the best match before headings and lead-ins
@@ -68,12 +85,22 @@ class Searcher:
         best = int(np.argmax(raw)) if len(raw) else -1
         best_match = float(raw[best]) if best >= 0 else -math.inf
         dense = self._dense_context(candidates, best, query_vector)
-        sections = rank_sections(self.index, candidates.ids, raw)
-        ranked = rank_lead_ins(self.index, sections.ids, sections.scores)
+        return Scored(plan, candidates, raw, best_match, dense)
+
+    def answer(
+        self, question: str, k: int, show_closest: bool = True, notes: list[str] | None = None, abstain: bool = True
+    ) -> Answer:
+        scored = self.scored(question)
+        candidates, raw = scored.candidates, scored.raw
+        if "section_body" in self.off:
+            sections = Ranking(candidates.ids, raw)
+        else:
+            sections = rank_sections(self.index, candidates.ids, raw)
+        ranked = sections.scores if "lead_ins" in self.off else rank_lead_ins(self.index, sections.ids, sections.scores)
         spans = choose_spans(self.index, sections.ids, ranked, k, headed=sections.headed)
         quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
         notes = list(notes or [])
-        reason = self.abstention_reason(plan, quotes, best_match, dense)
+        reason = self.abstention_reason(scored.plan, quotes, scored.best, scored.dense)
         if reason is None or (not abstain and quotes):
             return Answer(question, True, quotes, notes=notes)
         notes.append(reason)
@@ -104,20 +131,22 @@ class Searcher:
 
     def confidence(self, raw: float) -> float:
         """A 0..1 score; 0.5 is the abstention threshold."""
-        threshold = self.abstain_below if math.isfinite(self.abstain_below) else 0.0
+        floor = self.policy.score_floor
+        threshold = floor if math.isfinite(floor) else 0.0
         return 1.0 / (1.0 + math.exp(-(raw - threshold)))
 
     def abstention_reason(self, plan: QueryPlan, quotes: list[Quote], best: float, dense: float) -> str | None:
         """Why the documents do not answer, or None when they do."""
         if not quotes:
             return "Nothing in the documents matches the question."
-        if plan.unknown_sources or plan.unknown_names:
+        off = self.off
+        if "unknown_names" not in off and (plan.unknown_sources or plan.unknown_names):
             return f"The documents never mention {', '.join(plan.unknown_sources + plan.unknown_names)}."
-        if best < self.abstain_below:
+        if "score_floor" not in off and best < self.policy.score_floor:
             return "No passage matches the question closely enough."
-        if dense < self.min_dense_window:
+        if "dense_floor" not in off and dense < self.policy.dense_floor:
             return "No passage is about what the question asks."
         kind = plan.analysis.answer_type
-        if kind in self.checked_answer_types and not satisfies_type(kind, quotes[0].text):
+        if "answer_type" not in off and kind in self.policy.checked_answer_types and not satisfies_type(kind, quotes[0].text):
             return f"No passage gives the {kind} the question asks for."
         return None

@@ -3,6 +3,7 @@
     python scripts/evaluate.py tests/data/dev_questions.jsonl [--corpus DIR] [--index DIR]
     python scripts/evaluate.py --squad PATH/dev-v1.1.json [--sample 1000] [--seed 0]
     python scripts/evaluate.py --off-topic PATH/train-first44-v1.1.json [--sample 1500] [--corpus DIR]
+    python scripts/evaluate.py --suite [tests/data/sets/suite.json] [--sets a,b] [--held] [--ablate]
 
 Dev set: hit@1, hit@3, MRR (a hit is a quote of at most 800 characters covering at least half of a gold
 evidence span), unanswerable questions abstained, answerable questions wrongly refused, share of
@@ -10,6 +11,10 @@ verbatim quotes, median quote length. SQuAD: every article is written as a docum
 separated by blank lines) and indexed under --work; the share of sampled questions whose top-1 and
 top-5 quotes contain a gold answer is printed (retrieval with abstention off; refusals counted apart).
 With --typos every question gets one typo in its longest word first (seeded), as people type.
+Suite: every tune set of the suite file (with --held the held-out sets too; --sets picks by name), each
+answered by the engine and by the two peers (naive 500-char dense chunks, BM25 over the same chunks)
+in the same run; per set and macro-averaged. --ablate turns each named rule off in turn and prints
+the macro change.
 Off-topic: SQuAD questions asked of the corpus (the default one, or --corpus), which is about something
 else; the share abstained, and why, is printed.
 """
@@ -33,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--squad", type=Path, metavar="PATH", help="SQuAD v1.1 JSON (e.g. dev-v1.1.json)")
     parser.add_argument("--off-topic", type=Path, metavar="PATH",
                         help="SQuAD v1.1 JSON whose questions the corpus cannot answer (e.g. train-first44-v1.1.json)")
+    parser.add_argument("--suite", type=Path, nargs="?", const=Path("tests/data/sets/suite.json"), metavar="PATH",
+                        help="run a suite of question sets beside the peers (default tests/data/sets/suite.json)")
+    parser.add_argument("--sets", metavar="NAMES", help="with --suite: comma-separated set names to run")
+    parser.add_argument("--held", action="store_true", help="with --suite: include the held-out sets")
+    parser.add_argument("--ablate", action="store_true", help="with --suite: macro change from turning each rule off")
+    parser.add_argument("--no-peers", action="store_true", help="with --suite: the engine only")
     parser.add_argument("--sample", type=int, default=None,
                         help="questions to sample (default 1000 for --squad, 1500 for --off-topic)")
     parser.add_argument("--seed", type=int, default=0)
@@ -42,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", metavar="DIR")
     parser.add_argument("--index", metavar="DIR")
     args = parser.parse_args(argv)
+    if args.suite is not None:
+        return run_suite(args, argv)
     if sum(x is not None for x in (args.questions, args.squad, args.off_topic)) != 1:
         parser.error("give a questions file, --squad PATH or --off-topic PATH (one of them)")
 
@@ -105,6 +118,58 @@ def main(argv: list[str] | None = None) -> int:
     timings.sort()
     print(f"query latency p50 {1000 * statistics.median(timings):.1f} ms, "
           f"p95 {1000 * timings[int(0.95 * (len(timings) - 1))]:.1f} ms over {len(timings)} questions")
+    return 0
+
+
+def run_suite(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from index import settings_from_env
+    from index.embedding import load_encoder
+    from index.suite import (
+        HEADER, SuiteError, corpus_texts, engine_answerer, evaluate_set, figures_line, format_row, macro,
+        open_engine, peer_answerers, read_suite, select,
+    )
+    from index.rules import RULES
+
+    print("$ python scripts/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sets = select(read_suite(args.suite, root), args.sets, ("tune", "held") if args.held else ("tune",))
+    except SuiteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings = settings_from_env()
+    encoder = load_encoder(settings)
+    work = args.work if args.work != Path("var/squad") else Path("var/eval")
+    results: dict[str, dict] = {}
+    ablations: dict[str, dict] = {rule: {} for rule in RULES} if args.ablate else {}
+    print(HEADER)
+    for eval_set in sets:
+        documents = corpus_texts(eval_set.corpus, settings.extensions)
+        engine = open_engine(settings, eval_set, work, encoder)
+        row = {"engine": evaluate_set(eval_set, documents, engine_answerer(engine))}
+        if not args.no_peers:
+            for name, answer in peer_answerers(documents, encoder).items():
+                row[name] = evaluate_set(eval_set, documents, answer)
+        results[eval_set.name] = row
+        for system, figures in row.items():
+            print(format_row(eval_set.name + ("*" if eval_set.role == "held" else ""), system, figures), flush=True)
+        print(f"{'':<14s} {'':<8s} engine: {figures_line(row['engine'])}", flush=True)
+        for rule in ablations:
+            with engine.rules_off({rule}):
+                ablations[rule][eval_set.name] = evaluate_set(eval_set, documents, engine_answerer(engine))
+    print("-" * len(HEADER))
+    for system in results[next(iter(results))] if results else ():
+        print(format_row("macro", system, macro(r[system] for r in results.values())))
+    if any(s.role == "held" for s in sets):
+        print("(* held-out set)")
+    if ablations:
+        base = macro(r["engine"] for r in results.values())
+        print()
+        print(f"{'rule turned off':<28s} {'d hit@1':>8s} {'d hit@3':>8s} {'d MRR':>8s} {'d abst':>8s} {'d refus':>8s}")
+        for rule, per_set in ablations.items():
+            off = macro(per_set.values())
+            print(f"{rule:<28s} " + " ".join(
+                f"{off[m] - base[m]:+8.3f}" for m in ("hit1", "hit3", "mrr", "abstained", "refused")))
     return 0
 
 

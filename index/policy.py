@@ -1,0 +1,57 @@
+"""The abstain stage's thresholds in one object, calibrated across corpora by `scripts/calibrate.py`.
+
+The ranker's scores mean different things on different corpora, so a floor fitted on one corpus (or
+on SQuAD, whose questions copy their paragraph's words) refuses a third of the questions on another.
+The floors here are fitted on every tune set of the suite at once, under a ceiling on the share of
+answerable questions refused, and their leave-one-corpus-out figures are recorded beside them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+POLICY_FILE = Path(__file__).resolve().parent / "policy.json"
+
+
+class PolicyError(RuntimeError):
+    """The policy file is missing or unreadable; the message says how to recreate it."""
+
+
+@dataclass(frozen=True)
+class AbstentionPolicy:
+    score_floor: float = -math.inf
+    """Abstain when the best candidate's ranker score is below this (rule `score_floor`)."""
+    dense_floor: float = -math.inf
+    """Abstain when the best candidate's window is less similar than this (rule `dense_floor`)."""
+    checked_answer_types: tuple[str, ...] = ()
+    """Answer types whose best quote must hold one (rule `answer_type`)."""
+    ranker_schema: str = ""
+    """The feature schema of the ranker whose scores `score_floor` is on: a policy calibrated for
+    another ranker is refused."""
+    calibration: dict = field(default_factory=dict)
+    """How and on what it was fitted, with its leave-one-corpus-out figures."""
+
+    def save(self, path: Path = POLICY_FILE) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+
+
+def load_policy(path: Path = POLICY_FILE, ranker_schema: str | None = None) -> AbstentionPolicy:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        policy = AbstentionPolicy(
+            float(raw["score_floor"]), float(raw["dense_floor"]), tuple(raw["checked_answer_types"]),
+            str(raw.get("ranker_schema", "")), dict(raw.get("calibration", {})),
+        )
+    except FileNotFoundError:
+        raise PolicyError(f"The abstention policy {path} is missing: run `python scripts/calibrate.py`.") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PolicyError(f"The abstention policy {path} is unreadable ({exc}): run `python scripts/calibrate.py`.") from exc
+    if ranker_schema is not None and policy.ranker_schema != ranker_schema:
+        raise PolicyError(
+            f"The abstention policy {path} was calibrated for another ranker (schema {policy.ranker_schema or '?'}, "
+            f"this ranker {ranker_schema}): run `python scripts/calibrate.py`."
+        )
+    return policy

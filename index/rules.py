@@ -1,0 +1,38 @@
+"""The named rules of the answering path: each one a switch, so that its worth can be measured.
+
+Every question rewriter, score adjustment and abstention check that is not plain retrieval and
+ranking is listed here with the stage it belongs to. `RULES_OFF` (comma-separated names; `.env`) turns
+rules off for serving, and `scripts/evaluate.py --suite --ablate` turns each off in turn and prints
+what the macro figures across corpora gain or lose: a rule that does not pay across corpora goes.
+"""
+
+from __future__ import annotations
+
+RULES: dict[str, str] = {
+    # question stage: rewriters
+    "chat_forms": "question: chat spellings read as standard words ('u' -> 'you', 'ppl' -> 'people')",
+    "acronyms": "question: acronyms the documents define written out ('nk' -> 'North Korea')",
+    "spelling": "question: a word no document uses read as the documents' nearest word",
+    # rank stage: score adjustments
+    "source_penalty": "rank: candidates missing the source the question names ('what did X say') sink",
+    # quote stage
+    "section_body": "quote: a matching section title gives way to the text under it",
+    "lead_ins": "quote: a matching lead-in ('as follows:') gives way to what it introduces",
+    # abstain stage: checks
+    "unknown_names": "abstain: the question names someone, something or a year no document mentions",
+    "score_floor": "abstain: the best candidate's calibrated ranker score is below the floor",
+    "dense_floor": "abstain: the best candidate's window is too far from the question in meaning",
+    "answer_type": "abstain: a number question whose best quote holds no number",
+}
+
+
+class RuleError(ValueError):
+    """A rule name that does not exist (in `RULES_OFF` or a caller's list)."""
+
+
+def checked(names: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:
+    """The names, after checking that each is a rule; the message lists the rules there are."""
+    unknown = sorted(set(names) - set(RULES))
+    if unknown:
+        raise RuleError(f"unknown rule {', '.join(unknown)} (in RULES_OFF?); rules: {', '.join(RULES)}")
+    return frozenset(names)
