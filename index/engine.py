@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
+from .adapter import AdapterError, QueryAdapter, load_adapter
 from .answer import Answer
 from .builder import Progress, RebuildSummary, corpus_changes, rebuild
 from .config import Settings
@@ -90,6 +91,11 @@ class Engine:
             notify(f"{problem} Rebuilding the index now.")
             rebuild(settings, full=isinstance(problem, IndexIncompatible), progress=progress, encoder=encoder)
             index = open_index(settings)
+        try:
+            adapter: QueryAdapter | None = load_adapter(encoder.identity.name, encoder.identity.dim, settings.query_adapter)
+        except AdapterError as exc:
+            notify(str(exc))
+            adapter = None
         reranker = None
         if settings.rerank_model:
             from .rerank import CrossEncoderReranker
@@ -100,7 +106,7 @@ class Engine:
         except ModelError:  # only with an encoder passed in for a model this machine lacks
             dictionary = None
         return cls(settings, encoder, ranker, Searcher(
-            index, encoder, ranker, reranker, dictionary, settings.rules_off, policy,
+            index, encoder, ranker, reranker, dictionary, settings.rules_off, policy, adapter,
         ))
 
     def answer(self, question: str, k: int | None = None, *, abstain: bool = True) -> Answer:
@@ -154,7 +160,7 @@ class Engine:
             if not summary.up_to_date:
                 self._searcher = Searcher(
                     open_index(self.settings), self.encoder, self.ranker, self.reranker, self._searcher.dictionary,
-                    self._searcher.off, self._searcher.policy,
+                    self._searcher.off, self._searcher.policy, self._searcher.adapter,
                 )
             return summary
 

@@ -13,6 +13,7 @@ RULES: dict[str, str] = {
     "chat_forms": "question: chat spellings read as standard words ('u' -> 'you', 'ppl' -> 'people')",
     "acronyms": "question: acronyms the documents define written out ('nk' -> 'North Korea')",
     "spelling": "question: a word no document uses read as the documents' nearest word",
+    "query_adapter": "question: the question's vector moved by the learned chat-to-document adapter",
     # rank stage: score adjustments
     "source_penalty": "rank: candidates missing the source the question names ('what did X say') sink",
     # quote stage

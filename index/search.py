@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .adapter import QueryAdapter
 from .answer import Answer, Quote
 from .embedding import Encoder
 from .features import FEATURE_NAMES, SOURCE_PENALTY, Candidates, QueryPlan, candidate_features, plan_query
@@ -52,7 +53,7 @@ class Searcher:
     def __init__(
         self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None, reranker: CrossEncoderReranker | None = None,
         dictionary: frozenset[str] | None = None, off: frozenset[str] = frozenset(),
-        policy: AbstentionPolicy | None = None,
+        policy: AbstentionPolicy | None = None, adapter: QueryAdapter | None = None,
     ) -> None:
         self.index = index
         self.off = off
@@ -62,14 +63,27 @@ class Searcher:
         self.encoder = encoder
         self.ranker = ranker
         self.reranker = reranker
+        self.adapter = adapter
+        """Moves question vectors towards the sentences that answer them (`index/adapter.py`)."""
         self.policy = policy if policy is not None and ranker is not None else AbstentionPolicy()
         """The abstain stage's floors (none with the rank-fusion fallback: its scores are on another scale)."""
+
+    def plan(self, question: str) -> QueryPlan:
+        """The question stage: normalised, rewritten, checked (`index/features.py`)."""
+        return plan_query(self.index, question, self.dictionary, self.off)
+
+    def embed(self, text: str, adapt: bool = True) -> np.ndarray:
+        """The planned question's vector, moved by the query adapter (rule `query_adapter`) when there is one."""
+        vector = self.encoder.encode([text], batch_size=1)[0]
+        if adapt and self.adapter is not None and "query_adapter" not in self.off:
+            vector = self.adapter(vector)
+        return vector
 
     def scored(self, question: str) -> Scored:
         """The question's candidates, their features and ranker scores (rules applied): the one path
         that serving, `scripts/train_ranker.py` and `scripts/calibrate.py` all take."""
-        plan = plan_query(self.index, question, self.dictionary, self.off)
-        query_vector = self.encoder.encode([plan.text], batch_size=1)[0]
+        plan = self.plan(question)
+        query_vector = self.embed(plan.text)
         candidates = candidate_features(self.index, plan, query_vector)
         if self.ranker is not None:
             raw = self.ranker.score(candidates.features)
