@@ -41,8 +41,6 @@ class Settings:
     qdrant_url: str = ""
     qdrant_api_key: str = ""
     qdrant_collection: str = "quotebot"
-    query_adapter: Path = PROJECT_ROOT / "index" / "query_adapter.npz"
-    """The learned question adapter for the bundled model (`index/adapter.py`)."""
     rules_off: frozenset[str] = frozenset()
     """Named rules of the answering path (`index/rules.py`) turned off."""
 
@@ -138,6 +136,5 @@ def settings_from_env(env_file: Path | None = None) -> Settings:
         qdrant_url=os.environ.get("QDRANT_URL", "").strip(),
         qdrant_api_key=os.environ.get("QDRANT_API_KEY", "").strip(),
         qdrant_collection=os.environ.get("QDRANT_COLLECTION", "").strip() or defaults.qdrant_collection,
-        query_adapter=_path("QUERY_ADAPTER", defaults.query_adapter),
         rules_off=frozenset(r.strip() for r in os.environ.get("RULES_OFF", "").split(",") if r.strip()),
     )

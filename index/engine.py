@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
-from .adapter import AdapterError, QueryAdapter, load_adapter
 from .answer import Answer
 from .builder import Progress, RebuildSummary, corpus_changes, rebuild
 from .config import Settings
@@ -74,7 +73,7 @@ class Engine:
         policy = None
         if ranker is not None:
             try:
-                policy = load_policy(ranker_schema=FEATURE_SCHEMA)
+                policy = load_policy(ranker=ranker.fingerprint)
             except PolicyError as exc:
                 notify(f"{exc} Abstaining only on names the documents never mention.")
         try:
@@ -91,11 +90,6 @@ class Engine:
             notify(f"{problem} Rebuilding the index now.")
             rebuild(settings, full=isinstance(problem, IndexIncompatible), progress=progress, encoder=encoder)
             index = open_index(settings)
-        try:
-            adapter: QueryAdapter | None = load_adapter(encoder.identity.name, encoder.identity.dim, settings.query_adapter)
-        except AdapterError as exc:
-            notify(str(exc))
-            adapter = None
         reranker = None
         if settings.rerank_model:
             from .rerank import CrossEncoderReranker
@@ -106,7 +100,7 @@ class Engine:
         except ModelError:  # only with an encoder passed in for a model this machine lacks
             dictionary = None
         return cls(settings, encoder, ranker, Searcher(
-            index, encoder, ranker, reranker, dictionary, settings.rules_off, policy, adapter,
+            index, encoder, ranker, reranker, dictionary, settings.rules_off, policy,
         ))
 
     def answer(self, question: str, k: int | None = None, *, abstain: bool = True) -> Answer:
@@ -160,7 +154,7 @@ class Engine:
             if not summary.up_to_date:
                 self._searcher = Searcher(
                     open_index(self.settings), self.encoder, self.ranker, self.reranker, self._searcher.dictionary,
-                    self._searcher.off, self._searcher.policy, self._searcher.adapter,
+                    self._searcher.off, self._searcher.policy,
                 )
             return summary
 

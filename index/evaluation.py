@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
+
 from .answer import Answer
 
 HIT_MAX_CHARS = 800
@@ -87,6 +89,18 @@ def locate(evidence: str, documents: dict[str, str]) -> list[tuple[str, int, int
             spans.append((doc, start, start + len(evidence)))
             start = text.find(evidence, start + 1)
     return spans
+
+
+def gold_units(index, evidence: tuple[str, ...], documents: dict[str, str]) -> np.ndarray:  # noqa: ANN001 - LoadedIndex
+    """The indexed sentences that answer: those overlapping a gold evidence span by half of the
+    sentence or half of the span (labels for training the ranker on question sets)."""
+    starts, ends = index.units["start"].astype(np.int64), index.units["end"].astype(np.int64)
+    names = np.array(index.doc_names)[index.doc_of]
+    gold = np.zeros(len(starts), dtype=bool)
+    for doc, lo, hi in (span for text in evidence for span in locate(text, documents)):
+        overlap = np.minimum(ends, hi) - np.maximum(starts, lo)
+        gold |= (names == doc) & (overlap > 0) & ((overlap >= 0.5 * (ends - starts)) | (overlap >= 0.5 * (hi - lo)))
+    return np.flatnonzero(gold)
 
 
 def covers(quote_doc: str, start: int, end: int, span: tuple[str, int, int]) -> bool:

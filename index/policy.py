@@ -28,9 +28,9 @@ class AbstentionPolicy:
     """Abstain when the best candidate's window is less similar than this (rule `dense_floor`)."""
     checked_answer_types: tuple[str, ...] = ()
     """Answer types whose best quote must hold one (rule `answer_type`)."""
-    ranker_schema: str = ""
-    """The feature schema of the ranker whose scores `score_floor` is on: a policy calibrated for
-    another ranker is refused."""
+    ranker: str = ""
+    """Fingerprint of the ranker whose scores `score_floor` is on (`Ranker.fingerprint`): a policy
+    calibrated for another ranker is refused."""
     calibration: dict = field(default_factory=dict)
     """How and on what it was fitted, with its leave-one-corpus-out figures."""
 
@@ -38,20 +38,21 @@ class AbstentionPolicy:
         path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
 
 
-def load_policy(path: Path = POLICY_FILE, ranker_schema: str | None = None) -> AbstentionPolicy:
+def load_policy(path: Path = POLICY_FILE, ranker: str | None = None) -> AbstentionPolicy:
+    """The shipped policy; with `ranker` (a `Ranker.fingerprint`), it must be calibrated for that ranker."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         policy = AbstentionPolicy(
             float(raw["score_floor"]), float(raw["dense_floor"]), tuple(raw["checked_answer_types"]),
-            str(raw.get("ranker_schema", "")), dict(raw.get("calibration", {})),
+            str(raw.get("ranker", "")), dict(raw.get("calibration", {})),
         )
     except FileNotFoundError:
         raise PolicyError(f"The abstention policy {path} is missing: run `python scripts/calibrate.py`.") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PolicyError(f"The abstention policy {path} is unreadable ({exc}): run `python scripts/calibrate.py`.") from exc
-    if ranker_schema is not None and policy.ranker_schema != ranker_schema:
+    if ranker is not None and policy.ranker != ranker:
         raise PolicyError(
-            f"The abstention policy {path} was calibrated for another ranker (schema {policy.ranker_schema or '?'}, "
-            f"this ranker {ranker_schema}): run `python scripts/calibrate.py`."
+            f"The abstention policy {path} was calibrated for another ranker ({policy.ranker or '?'}, "
+            f"this one is {ranker}): run `python scripts/calibrate.py`."
         )
     return policy

@@ -7,8 +7,8 @@ stays within `QUOTE_TARGET_CHARS` (the first step may reach `QUOTE_MAX_CHARS`). 
 of text already quoted are never added as context. Sentences whose content words mostly repeat a sentence already quoted are skipped: the same
 paragraph pasted twice in a document yields one quote.
 
-A lead-in ("... as the report puts it:") says nothing by itself: it ranks no higher than the sentence
-it introduces and is quoted together with it, even across the paragraph break a block quote makes.
+A lead-in ("... as the report puts it:") says nothing by itself: it is quoted together with the
+sentence it introduces, even across the paragraph break a block quote makes.
 A heading says what its section is about but answers nothing: when it matches the question better
 than the first sentence of its section, that sentence takes its score and is quoted under it.
 """
@@ -108,20 +108,6 @@ def is_lead_in(index: LoadedIndex, unit: int) -> bool:
     start, end = int(row["byte_start"]), int(row["byte_end"])
     tail = index.text[max(start, end - LEAD_IN_TAIL_BYTES):end].decode("utf-8", errors="ignore")
     return LEAD_IN.search(tail) is not None
-
-
-def rank_lead_ins(index: LoadedIndex, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Scores where each lead-in is capped by the sentence it introduces (by the weakest candidate's
-    score when that sentence is not a candidate at all)."""
-    if len(scores) == 0:
-        return scores
-    score_of = dict(zip(ids.tolist(), scores.tolist()))
-    floor = float(scores.min())
-    capped = scores.copy()
-    for position, unit in enumerate(ids.tolist()):
-        if is_lead_in(index, unit):
-            capped[position] = min(capped[position], score_of.get(unit + 1, floor))
-    return capped
 
 
 def choose_spans(

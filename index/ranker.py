@@ -7,6 +7,7 @@ walked together, one level per step, so scoring a hundred candidates takes well 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,11 @@ class Ranker:
 
     def score(self, features: np.ndarray) -> np.ndarray:
         return self.trees.score(features)
+
+    @property
+    def fingerprint(self) -> str:
+        """Names this model's trees: what the abstention policy was calibrated against."""
+        return hashlib.sha256(json.dumps(self.trees.to_json(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def load_ranker(path: Path = RANKER_FILE, schema: str | None = None) -> Ranker:

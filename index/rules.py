@@ -13,12 +13,8 @@ RULES: dict[str, str] = {
     "chat_forms": "question: chat spellings read as standard words ('u' -> 'you', 'ppl' -> 'people')",
     "acronyms": "question: acronyms the documents define written out ('nk' -> 'North Korea')",
     "spelling": "question: a word no document uses read as the documents' nearest word",
-    "query_adapter": "question: the question's vector moved by the learned chat-to-document adapter",
-    # rank stage: score adjustments
-    "source_penalty": "rank: candidates missing the source the question names ('what did X say') sink",
     # quote stage
     "section_body": "quote: a matching section title gives way to the text under it",
-    "lead_ins": "quote: a matching lead-in ('as follows:') gives way to what it introduces",
     # abstain stage: checks
     "unknown_names": "abstain: the question names someone, something or a year no document mentions",
     "score_floor": "abstain: the best candidate's calibrated ranker score is below the floor",

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .adapter import QueryAdapter
 from .answer import Answer, Quote
 from .embedding import Encoder
-from .features import FEATURE_NAMES, SOURCE_PENALTY, Candidates, QueryPlan, candidate_features, plan_query
+from .features import FEATURE_NAMES, Candidates, QueryPlan, candidate_features, plan_query
 from .loaded import LoadedIndex
 from .policy import AbstentionPolicy
 from .question import satisfies_type
-from .quotes import Ranking, choose_spans, opens_section, rank_lead_ins, rank_sections, to_quote
+from .quotes import Ranking, choose_spans, opens_section, rank_sections, to_quote
 from .ranker import Ranker
 from .rerank import RERANK_DEPTH, CrossEncoderReranker
 
@@ -53,7 +52,7 @@ class Searcher:
     def __init__(
         self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None, reranker: CrossEncoderReranker | None = None,
         dictionary: frozenset[str] | None = None, off: frozenset[str] = frozenset(),
-        policy: AbstentionPolicy | None = None, adapter: QueryAdapter | None = None,
+        policy: AbstentionPolicy | None = None,
     ) -> None:
         self.index = index
         self.off = off
@@ -63,8 +62,6 @@ class Searcher:
         self.encoder = encoder
         self.ranker = ranker
         self.reranker = reranker
-        self.adapter = adapter
-        """Moves question vectors towards the sentences that answer them (`index/adapter.py`)."""
         self.policy = policy if policy is not None and ranker is not None else AbstentionPolicy()
         """The abstain stage's floors (none with the rank-fusion fallback: its scores are on another scale)."""
 
@@ -72,25 +69,25 @@ class Searcher:
         """The question stage: normalised, rewritten, checked (`index/features.py`)."""
         return plan_query(self.index, question, self.dictionary, self.off)
 
-    def embed(self, text: str, adapt: bool = True) -> np.ndarray:
-        """The planned question's vector, moved by the query adapter (rule `query_adapter`) when there is one."""
-        vector = self.encoder.encode([text], batch_size=1)[0]
-        if adapt and self.adapter is not None and "query_adapter" not in self.off:
-            vector = self.adapter(vector)
-        return vector
+    def embed(self, text: str) -> np.ndarray:
+        """The planned question's vector."""
+        return self.encoder.encode([text], batch_size=1)[0]
 
-    def scored(self, question: str) -> Scored:
-        """The question's candidates, their features and ranker scores (rules applied): the one path
-        that serving, `scripts/train_ranker.py` and `scripts/calibrate.py` all take."""
+    def candidates(self, question: str) -> tuple[QueryPlan, np.ndarray, Candidates]:
+        """The question, candidates and features stages: the one path that serving and
+        `scripts/train_ranker.py` both take, so the ranker learns the features it will be given."""
         plan = self.plan(question)
         query_vector = self.embed(plan.text)
-        candidates = candidate_features(self.index, plan, query_vector)
+        return plan, query_vector, candidate_features(self.index, plan, query_vector)
+
+    def scored(self, question: str) -> Scored:
+        """The question's candidates with their ranker scores (rank-stage rules applied): what
+        `answer` quotes from and `scripts/calibrate.py` calibrates on."""
+        plan, query_vector, candidates = self.candidates(question)
         if self.ranker is not None:
             raw = self.ranker.score(candidates.features)
         else:
             raw = fusion_scores(candidates.features)
-        if "source_penalty" not in self.off:
-            raw = raw - SOURCE_PENALTY * candidates.violates_source
         if self.reranker is not None:
             raw = self._rerank(plan.text, candidates.ids, raw)
         # Whether the documents answer is judged on the best match before headings and lead-ins
@@ -110,8 +107,7 @@ class Searcher:
             sections = Ranking(candidates.ids, raw)
         else:
             sections = rank_sections(self.index, candidates.ids, raw)
-        ranked = sections.scores if "lead_ins" in self.off else rank_lead_ins(self.index, sections.ids, sections.scores)
-        spans = choose_spans(self.index, sections.ids, ranked, k, headed=sections.headed)
+        spans = choose_spans(self.index, sections.ids, sections.scores, k, headed=sections.headed)
         quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
         notes = list(notes or [])
         reason = self.abstention_reason(scored.plan, quotes, scored.best, scored.dense)

@@ -119,12 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         name = corpus
         held_out[name] = {"floor": round(fold_floor, 4), "refused": round(fold_refused, 3), "abstained": round(fold_abstained, 3)}
         print(f"  without {name:<34s} floor {fold_floor:7.3f}: on it refused {fold_refused:.3f}, abstained {fold_abstained:.3f}")
-    meta = load_ranker(schema=FEATURE_SCHEMA).meta
+    ranker = load_ranker(schema=FEATURE_SCHEMA)
+    meta = ranker.meta
     policy = AbstentionPolicy(
         score_floor=floor,
         dense_floor=float(meta.get("min_dense_window", -math.inf)),
         checked_answer_types=tuple(meta.get("check_answer_types", ())),
-        ranker_schema=FEATURE_SCHEMA,
+        ranker=ranker.fingerprint,
         calibration={
             "score_floor_fitted_on": corpora,
             "max_refused": args.max_refused, "refused": round(refused, 3), "abstained": round(abstained, 3),

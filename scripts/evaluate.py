@@ -165,11 +165,16 @@ def run_suite(args: argparse.Namespace, argv: list[str] | None) -> int:
     if ablations:
         base = macro(r["engine"] for r in results.values())
         print()
-        print(f"{'rule turned off':<28s} {'d hit@1':>8s} {'d hit@3':>8s} {'d MRR':>8s} {'d abst':>8s} {'d refus':>8s}")
+        print(f"{'rule turned off':<16s} {'d hit@1':>8s} {'d hit@3':>8s} {'d MRR':>8s} {'d abst':>8s} {'d refus':>8s}"
+              "  sets where hit@1+hit@3 rose / fell")
         for rule, per_set in ablations.items():
             off = macro(per_set.values())
-            print(f"{rule:<28s} " + " ".join(
-                f"{off[m] - base[m]:+8.3f}" for m in ("hit1", "hit3", "mrr", "abstained", "refused")))
+            moved = {name: (f.hit1 + f.hit3) - (results[name]["engine"].hit1 + results[name]["engine"].hit3)
+                     for name, f in per_set.items()}
+            rose = ",".join(n for n, d in moved.items() if d > 1e-9) or "-"
+            fell = ",".join(n for n, d in moved.items() if d < -1e-9) or "-"
+            print(f"{rule:<16s} " + " ".join(
+                f"{off[m] - base[m]:+8.3f}" for m in ("hit1", "hit3", "mrr", "abstained", "refused")) + f"  {rose} / {fell}")
     return 0
 
 

@@ -14,7 +14,7 @@ from index.builder import rebuild
 from index.lexical import content_words
 from index.loaded import open_index
 from index.quotes import (
-    DUPLICATE_OVERLAP, QUOTE_MAX_CHARS, QUOTE_TARGET_CHARS, choose_spans, is_lead_in, opens_section, rank_lead_ins,
+    DUPLICATE_OVERLAP, QUOTE_MAX_CHARS, QUOTE_TARGET_CHARS, choose_spans, is_lead_in, opens_section,
     rank_sections, to_quote,
 )
 
@@ -182,18 +182,6 @@ def test_a_lead_in_is_quoted_with_what_it_introduces(index):
         scores[introduced + 1] = 0.9  # a close-scoring sentence in the next paragraph stays out
         span = choose_spans(index, np.arange(index.size), scores, k=1)[0]
         assert (span.first, span.last, span.focus) == (lead_in, introduced, focus)
-
-
-def test_a_lead_in_ranks_no_higher_than_what_it_introduces(index):
-    lead_in, introduced = _unit(index, LEAD_IN), _unit(index, INTRODUCED)
-    other = introduced + 1
-    ids = np.array([lead_in, introduced, other])
-    capped = rank_lead_ins(index, ids, np.array([2.0, 0.5, 1.0]))
-    assert capped.tolist() == [0.5, 0.5, 1.0]
-    assert rank_lead_ins(index, ids, np.array([0.1, 0.5, 1.0])).tolist() == [0.1, 0.5, 1.0]  # never raised
-    # What it introduces is not a candidate at all: the lead-in falls to the weakest candidate's score.
-    alone = rank_lead_ins(index, np.array([lead_in, other]), np.array([2.0, -1.0]))
-    assert alone.tolist() == [-1.0, -1.0]
 
 
 def test_a_heading_gives_its_score_to_its_section_and_is_quoted_above_it(index):
