@@ -14,7 +14,7 @@ import numpy as np
 
 from .config import SettingError, Settings
 from .cues import CUE_DTYPE
-from .embedding import describe_model
+from .model import describe_model
 from .lexical import LexicalIndex, tokenize
 from .store import (
     ACRONYMS_FILE,

@@ -30,7 +30,7 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from .config import Settings
-from .embedding import ModelError, ModelIdentity, backend_fingerprint, model_fingerprint, resolve_model
+from .model import ModelError, ModelIdentity, backend_fingerprint, model_fingerprint, resolve_model
 
 ONNX_BACKENDS = ("onnx", "onnx-int8")
 OPSET = 17

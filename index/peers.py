@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer import Answer, Quote
-from .embedding import Encoder
+from .model import Encoder
 
 CHUNK_CHARS = 500
 CHUNK_OVERLAP = 50

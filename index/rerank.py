@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .embedding import ModelError
+from .model import ModelError
 
 RERANK_DEPTH = 20
 RERANK_WEIGHT = 1.0

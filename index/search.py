@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer import Answer, Quote
-from .embedding import Encoder
+from .model import Encoder
 from .features import FEATURE_NAMES, Candidates, QueryPlan, candidate_features, plan_query
 from .loaded import LoadedIndex
 from .policy import AbstentionPolicy
