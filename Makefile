@@ -27,7 +27,7 @@ bot: $(STAMP)
 	$(PY) -m bot
 
 evaluate: $(STAMP)
-	$(PY) scripts/evaluate.py tests/data/dev_questions.jsonl
+	$(PY) scripts/evaluate.py --suite
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py

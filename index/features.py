@@ -29,6 +29,9 @@ DENSE_DEPTH = 100
 LEXICAL_RANK_DEPTH = 1000
 """BM25 ranks beyond this depth count as this depth."""
 SELECTIVE_TERMS = 2
+SOURCE_PENALTY = 4.0
+"""Taken off the ranker score of a candidate that misses the source the question names (rule
+`source_penalty`)."""
 
 BASE_FEATURES = (
     "dense_sentence", "dense_window", "dense_paragraph", "dense_previous", "dense_next",
@@ -79,6 +82,8 @@ class QueryPlan:
 class Candidates:
     ids: np.ndarray
     features: np.ndarray
+    violates_source: np.ndarray
+    """Candidates missing the named source from their context, or outside the document the question names."""
 
 
 def plan_query(
@@ -365,4 +370,6 @@ def candidate_features(index: LoadedIndex, plan: QueryPlan, query_vector: np.nda
     columns.append(other_document.astype(np.float64))
 
     features = np.column_stack([np.asarray(c, dtype=np.float32) for c in columns])
-    return Candidates(ids=ids, features=features)
+    violates = (bool(source) and unknown_share < 1) & (src_ctx == 0)
+    violates = np.asarray(violates, dtype=bool) | other_document
+    return Candidates(ids=ids, features=features, violates_source=violates)

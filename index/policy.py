@@ -24,8 +24,6 @@ class PolicyError(RuntimeError):
 class AbstentionPolicy:
     score_floor: float = -math.inf
     """Abstain when the best candidate's ranker score is below this (rule `score_floor`)."""
-    dense_floor: float = -math.inf
-    """Abstain when the best candidate's window is less similar than this (rule `dense_floor`)."""
     checked_answer_types: tuple[str, ...] = ()
     """Answer types whose best quote must hold one (rule `answer_type`)."""
     ranker: str = ""
@@ -43,7 +41,7 @@ def load_policy(path: Path = POLICY_FILE, ranker: str | None = None) -> Abstenti
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         policy = AbstentionPolicy(
-            float(raw["score_floor"]), float(raw["dense_floor"]), tuple(raw["checked_answer_types"]),
+            float(raw["score_floor"]), tuple(raw["checked_answer_types"]),
             str(raw.get("ranker", "")), dict(raw.get("calibration", {})),
         )
     except FileNotFoundError:

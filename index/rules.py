@@ -13,12 +13,13 @@ RULES: dict[str, str] = {
     "chat_forms": "question: chat spellings read as standard words ('u' -> 'you', 'ppl' -> 'people')",
     "acronyms": "question: acronyms the documents define written out ('nk' -> 'North Korea')",
     "spelling": "question: a word no document uses read as the documents' nearest word",
+    # rank stage: score adjustments
+    "source_penalty": "rank: candidates missing the source the question names ('what did X say'), or outside the document it names, sink",
     # quote stage
     "section_body": "quote: a matching section title gives way to the text under it",
     # abstain stage: checks
     "unknown_names": "abstain: the question names someone, something or a year no document mentions",
     "score_floor": "abstain: the best candidate's calibrated ranker score is below the floor",
-    "dense_floor": "abstain: the best candidate's window is too far from the question in meaning",
     "answer_type": "abstain: a number question whose best quote holds no number",
 }
 

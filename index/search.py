@@ -9,16 +9,15 @@ import numpy as np
 
 from .answer import Answer, Quote
 from .model import Encoder
-from .features import FEATURE_NAMES, Candidates, QueryPlan, candidate_features, plan_query
+from .features import FEATURE_NAMES, SOURCE_PENALTY, Candidates, QueryPlan, candidate_features, plan_query
 from .loaded import LoadedIndex
 from .policy import AbstentionPolicy
 from .question import satisfies_type
-from .quotes import Ranking, choose_spans, opens_section, rank_sections, to_quote
+from .quotes import Ranking, choose_spans, rank_sections, to_quote
 from .ranker import Ranker
 from .rerank import RERANK_DEPTH, CrossEncoderReranker
 
 RRF_K = 60
-DENSE_WINDOW = FEATURE_NAMES.index("dense_window")
 FUSED_RETRIEVERS = ("rr_dense_sentence", "rr_dense_window", "rr_bm25_sentence", "rr_bm25_window")
 
 
@@ -42,8 +41,6 @@ class Scored:
     """Ranker score of each candidate, after the rank-stage rules."""
     best: float
     """The best raw score: what the score floor is compared with."""
-    dense: float
-    """Dense similarity of the best candidate's context: what the dense floor is compared with."""
 
 
 class Searcher:
@@ -88,6 +85,8 @@ class Searcher:
             raw = self.ranker.score(candidates.features)
         else:
             raw = fusion_scores(candidates.features)
+        if "source_penalty" not in self.off:
+            raw = raw - SOURCE_PENALTY * candidates.violates_source
         if self.reranker is not None:
             raw = self._rerank(plan.text, candidates.ids, raw)
         # Whether the documents answer is judged on the best match before headings and lead-ins
@@ -95,8 +94,7 @@ class Searcher:
         # take the question up, even when the text under it is quoted.
         best = int(np.argmax(raw)) if len(raw) else -1
         best_match = float(raw[best]) if best >= 0 else -math.inf
-        dense = self._dense_context(candidates, best, query_vector)
-        return Scored(plan, candidates, raw, best_match, dense)
+        return Scored(plan, candidates, raw, best_match)
 
     def answer(
         self, question: str, k: int, show_closest: bool = True, notes: list[str] | None = None, abstain: bool = True
@@ -110,22 +108,12 @@ class Searcher:
         spans = choose_spans(self.index, sections.ids, sections.scores, k, headed=sections.headed)
         quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
         notes = list(notes or [])
-        reason = self.abstention_reason(scored.plan, quotes, scored.best, scored.dense)
+        reason = self.abstention_reason(scored.plan, quotes, scored.best)
         if reason is None or (not abstain and quotes):
             return Answer(question, True, quotes, notes=notes)
         notes.append(reason)
         closest = quotes[0] if quotes and show_closest else None
         return Answer(question, False, [], closest=closest, notes=notes)
-
-    def _dense_context(self, candidates: Candidates, best: int, query_vector: np.ndarray) -> float:
-        """Dense similarity of the best candidate's window; a heading's is its section's (heading and
-        first sentences): its own window reaches back into the previous section."""
-        if best < 0:
-            return -math.inf
-        unit = int(candidates.ids[best])
-        if not opens_section(self.index, unit):
-            return float(candidates.features[best, DENSE_WINDOW])
-        return float(self.index.dense["windows"].similarities(query_vector, np.array([unit + 1]))[0])
 
     def _rerank(self, question: str, ids: np.ndarray, raw: np.ndarray) -> np.ndarray:
         top = np.argsort(-raw)[:RERANK_DEPTH]
@@ -145,7 +133,7 @@ class Searcher:
         threshold = floor if math.isfinite(floor) else 0.0
         return 1.0 / (1.0 + math.exp(-(raw - threshold)))
 
-    def abstention_reason(self, plan: QueryPlan, quotes: list[Quote], best: float, dense: float) -> str | None:
+    def abstention_reason(self, plan: QueryPlan, quotes: list[Quote], best: float) -> str | None:
         """Why the documents do not answer, or None when they do."""
         if not quotes:
             return "Nothing in the documents matches the question."
@@ -154,8 +142,6 @@ class Searcher:
             return f"The documents never mention {', '.join(plan.unknown_sources + plan.unknown_names)}."
         if "score_floor" not in off and best < self.policy.score_floor:
             return "No passage matches the question closely enough."
-        if "dense_floor" not in off and dense < self.policy.dense_floor:
-            return "No passage is about what the question asks."
         kind = plan.analysis.answer_type
         if "answer_type" not in off and kind in self.policy.checked_answer_types and not satisfies_type(kind, quotes[0].text):
             return f"No passage gives the {kind} the question asks for."

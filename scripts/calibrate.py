@@ -42,7 +42,7 @@ class Observation:
     answerable: bool
     best: float
     abstains_anyway: bool
-    """Another rule (unknown names, the dense floor) abstains whatever the score floor."""
+    """Another rule (unknown names) abstains whatever the score floor."""
 
 
 def corpus_key(folder: Path) -> str:
@@ -58,7 +58,6 @@ _FIRST_FOLDER: dict[str, str] = {}
 def observe(suite: Path, work: Path) -> list[Observation]:
     settings = settings_from_env()
     encoder = load_encoder(settings)
-    dense_floor = float(load_ranker(schema=FEATURE_SCHEMA).meta.get("min_dense_window", -math.inf))
     seen: list[Observation] = []
     for eval_set in select(read_suite(suite, ROOT), None, ("tune",)):
         engine = open_engine(settings, eval_set, work, encoder)
@@ -66,7 +65,6 @@ def observe(suite: Path, work: Path) -> list[Observation]:
         for question in read_dev_questions(eval_set.questions):
             scored = searcher.scored(question.question)
             unknown = bool(scored.plan.unknown_sources or scored.plan.unknown_names) and "unknown_names" not in searcher.off
-            unknown = unknown or ("dense_floor" not in searcher.off and scored.dense < dense_floor)
             seen.append(Observation(corpus_key(eval_set.corpus), question.answerable, scored.best, unknown))
         print(f"  {eval_set.name}: {len(read_dev_questions(eval_set.questions))} questions", flush=True)
     return seen
@@ -123,14 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     meta = ranker.meta
     policy = AbstentionPolicy(
         score_floor=floor,
-        dense_floor=float(meta.get("min_dense_window", -math.inf)),
         checked_answer_types=tuple(meta.get("check_answer_types", ())),
         ranker=ranker.fingerprint,
         calibration={
             "score_floor_fitted_on": corpora,
             "max_refused": args.max_refused, "refused": round(refused, 3), "abstained": round(abstained, 3),
             "leave_one_corpus_out": held_out,
-            "dense_floor_and_answer_types": "from the ranker's SQuAD calibration (scripts/train_ranker.py)",
+            "answer_types": "from the ranker's training questions (scripts/train_ranker.py)",
         },
     )
     policy.save(args.out)
