@@ -14,10 +14,9 @@ Each SQuAD article becomes a document; the engine indexes them exactly as it ind
 every question's candidates get the engine's own features (`index/features.py`), labelled by whether
 the sentence contains a gold answer. A LambdaRank gradient-boosted ensemble (LightGBM, a training-only
 dependency: `pip install -r requirements-train.txt`) is fitted on them and exported as plain arrays.
-Copies of the questions with 40% of their content words dropped and lower-cased teach the ranker
-chat-style questions. The abstention threshold is calibrated on held-out articles (2-fold by article):
-the ranker score of their best candidate when their own article is present (answerable) and when its
-candidates are removed (unanswerable). Never run on the benchmarks: they measure what this learns.
+Copies of the questions with 40% of their content words dropped and lower-cased stand in for chat
+questions where no chat set is given. Never run on the benchmarks or the question suite's sets: they
+measure what this learns.
 """
 
 from __future__ import annotations
@@ -53,8 +52,6 @@ PARAMS = {
 ROUNDS = 300
 CHAT_WEIGHT = 10
 """Times each chat training question counts beside SQuAD's (about 540 against 24,000)."""
-MAX_DENSE_REFUSED = 0.005
-"""Share of answerable questions whose best candidate may fall under the dense-similarity floor."""
 MAX_TYPE_REFUSED = 0.02
 """The number/date check is kept only if it refuses at most this share of such answerable questions."""
 
@@ -195,15 +192,6 @@ def held_out_scores(groups: list[Group], booster) -> tuple[np.ndarray, np.ndarra
     return np.array(present), np.array(absent), type_missing
 
 
-def dense_floor(groups: list[Group], score) -> float:
-    """Dense similarity of the best candidate's window that all but MAX_DENSE_REFUSED of answerable
-    questions reach: under it, nothing in the corpus is about the question at all."""
-    column = FEATURE_NAMES.index("dense_window")
-    best = [g.features[int(np.argmax(score(g.features))), column]
-            for g in groups if g.labels.sum() > 0]
-    return float(np.quantile(best, MAX_DENSE_REFUSED))
-
-
 def calibrate_only(args, searcher: Searcher, questions, rng) -> int:
     """Recompute the dense floor and the answer-type checks for the shipped ranker without refitting
     it. Its training questions are scored by it, so the type refusal measured here is optimistic
@@ -216,13 +204,12 @@ def calibrate_only(args, searcher: Searcher, questions, rng) -> int:
     _, _, type_missing = held_out_scores(groups, ranker)
     type_refused = {kind: float(np.mean(missing)) if missing else 1.0 for kind, missing in type_missing.items()}
     meta = dict(
-        ranker.meta, min_dense_window=dense_floor(groups, ranker.score), max_dense_refused=MAX_DENSE_REFUSED,
-        held_out_type_refused=type_refused,
+        ranker.meta, train_type_refused=type_refused,
         check_answer_types=sorted(kind for kind, share in type_refused.items() if share <= MAX_TYPE_REFUSED),
     )
     meta.pop("check_answer_type", None)
     args.out.write_text(json.dumps({"meta": meta, "trees": ranker.trees.to_json()}), encoding="utf-8")
-    print(f"dense floor {meta['min_dense_window']:.3f}, answer types checked {meta['check_answer_types']} "
+    print(f"answer types checked {meta['check_answer_types']} "
           f"(refusal {type_refused}) written to {args.out}")
     return 0
 
@@ -263,14 +250,12 @@ def main() -> int:
     gap = float(np.abs(trees.score(check) - booster.predict(check)).max())
     if gap > 1e-6:
         raise SystemExit(f"exported ranker disagrees with LightGBM by {gap}")
-    # The dense floor and the number/date checks, on the training questions themselves (optimistic);
+    # The number/date checks, on the training questions themselves (optimistic);
     # the score floor is calibrated across corpora by scripts/calibrate.py.
     _, _, type_missing = held_out_scores(plain + degraded + chat, booster)
     type_refused = {kind: float(np.mean(missing)) if missing else 1.0 for kind, missing in type_missing.items()}
     meta = {
         "feature_schema": FEATURE_SCHEMA,
-        "min_dense_window": dense_floor(plain + degraded + chat, booster.predict),
-        "max_dense_refused": MAX_DENSE_REFUSED,
         "trained_on": args.squad.name, "questions": len(questions), "rounds": ROUNDS, "params": PARAMS,
         "chat_suite": str(args.chat) if args.chat else None, "chat_questions": len(chat), "chat_weight": args.chat_weight,
         "train_type_refused": type_refused,
