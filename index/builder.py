@@ -25,7 +25,7 @@ import numpy as np
 from .acronyms import build_table, count_name_phrases
 from .bm25_matrix import TokenTableBuilder, score_matrix
 from .config import Settings
-from .corpus import DocumentFile, Skipped, list_documents, read_document
+from .corpus import DocumentFile, Skipped, list_corpus, read_document
 from .cues import cue_table
 from .embedding import Encoder, ModelIdentity, describe_model, load_encoder
 from .lexical import LexicalIndex, tokenize
@@ -134,7 +134,7 @@ def rebuild(
     folder = IndexFolder(settings.index_dir)
     summary = RebuildSummary(index_dir=settings.index_dir, full=full)
     with folder.lock():
-        candidates, listing_skips = list_documents(settings.corpus_dir, settings.extensions)
+        candidates, listing_skips = list_corpus(settings)
         previous, summary.note = _previous_index(folder, settings, full)
         if previous is not None and _unchanged(previous.manifest, candidates):
             if not store_outdated(previous.manifest.store, settings, _level_sizes(previous.manifest)):
@@ -223,7 +223,7 @@ def _unchanged(manifest: Manifest, candidates: list[DocumentFile]) -> bool:
 def corpus_changes(settings: Settings, manifest: Manifest) -> str:
     """How the corpus differs from what the index was built from ("" when it does not), judged by
     file names, sizes and modification times, without reading the documents."""
-    candidates, _ = list_documents(settings.corpus_dir, settings.extensions)
+    candidates, _ = list_corpus(settings)
     if _unchanged(manifest, candidates):
         return ""
     recorded = {d.path: (d.size, d.mtime_ns) for d in manifest.documents}

@@ -35,6 +35,10 @@ class Settings:
     """Larger documents are skipped (embedding one would take hours on a laptop CPU)."""
     show_closest: bool = True
     extensions: tuple[str, ...] = (".txt", ".md")
+    follow_links: bool = False
+    """Follow symlinks that stay inside the corpus folder (links that leave it are never followed)."""
+    include_hidden: bool = False
+    """Index hidden files and folders (names starting with '.', such as `.env` and `.git/`)."""
     cache_dir: Path = field(default=PROJECT_ROOT / "var" / "cache")
     vector_store: str = "faiss"
     ann_threshold: int = 50_000
@@ -130,6 +134,8 @@ def settings_from_env(env_file: Path | None = None) -> Settings:
         max_question_chars=_int("MAX_QUESTION_CHARS", defaults.max_question_chars),
         max_document_mb=_int("MAX_DOCUMENT_MB", defaults.max_document_mb),
         show_closest=env_flag("SHOW_CLOSEST", defaults.show_closest),
+        follow_links=env_flag("FOLLOW_LINKS", defaults.follow_links),
+        include_hidden=env_flag("INCLUDE_HIDDEN", defaults.include_hidden),
         cache_dir=_path("CACHE_DIR", defaults.cache_dir),
         vector_store=os.environ.get("VECTOR_STORE", "").strip().lower() or defaults.vector_store,
         ann_threshold=_int("ANN_THRESHOLD", defaults.ann_threshold),

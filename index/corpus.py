@@ -12,7 +12,10 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 """Larger files are skipped: embedding one would take hours on a laptop CPU. The `MAX_DOCUMENT_MB`
@@ -32,6 +35,9 @@ class DocumentFile:
     absolute: Path
     size: int
     mtime_ns: int
+    via_link: bool = False
+    """Reached through a symlink inside the corpus (`FOLLOW_LINKS`); otherwise it is read without
+    following links, so a file swapped for a link after listing is not read through it."""
 
 
 @dataclass(frozen=True)
@@ -54,16 +60,18 @@ class Skipped:
 
 
 def list_documents(
-    corpus_dir: Path, extensions: tuple[str, ...] = (".txt", ".md")
+    corpus_dir: Path, extensions: tuple[str, ...] = (".txt", ".md"), *, follow_links: bool = False,
+    include_hidden: bool = False,
 ) -> tuple[list[DocumentFile], list[Skipped]]:
-    """Every candidate document under `corpus_dir`, sorted by path, and files that could not be listed."""
+    """Every candidate document under `corpus_dir`, sorted by path, and what was left out and why
+    (see `_walk` for links and hidden files)."""
     if not corpus_dir.exists():
         raise CorpusError(f"The corpus folder {corpus_dir} does not exist: create it or set CORPUS_DIR / --corpus.")
     if not corpus_dir.is_dir():
         raise CorpusError(f"The corpus path {corpus_dir} is not a folder: set CORPUS_DIR / --corpus to a folder.")
     found: list[DocumentFile] = []
     skipped: list[Skipped] = []
-    for absolute in _walk(corpus_dir, skipped):
+    for absolute, via_link in _walk(corpus_dir, skipped, follow_links, include_hidden):
         rel = absolute.relative_to(corpus_dir).as_posix()
         if absolute.suffix.lower() not in extensions:
             continue
@@ -79,9 +87,17 @@ def list_documents(
         if not _is_regular(stat.st_mode):
             skipped.append(Skipped(rel, "not a regular file"))
             continue
-        found.append(DocumentFile(rel, absolute, stat.st_size, stat.st_mtime_ns))
+        found.append(DocumentFile(rel, absolute, stat.st_size, stat.st_mtime_ns, via_link))
     found.sort(key=lambda d: d.path)
     return found, skipped
+
+
+def list_corpus(settings: Settings) -> tuple[list[DocumentFile], list[Skipped]]:
+    """`list_documents` as the settings say (folder, extensions, links, hidden files)."""
+    return list_documents(
+        settings.corpus_dir, settings.extensions, follow_links=settings.follow_links,
+        include_hidden=settings.include_hidden,
+    )
 
 
 def _undecodable(name: str) -> bool:
@@ -100,13 +116,22 @@ def _is_regular(mode: int) -> bool:
     return stat.S_ISREG(mode)
 
 
-def _walk(root: Path, skipped: list[Skipped]) -> Iterator[Path]:
-    """Files under `root`, at any depth (an explicit stack: no recursion limit); symlinked folders
-    are followed once each, so a symlink loop ends; unreadable folders are reported."""
+HIDDEN_REASON = "hidden (its name starts with '.'); set INCLUDE_HIDDEN=true to index hidden files"
+OUTSIDE_REASON = "symlink to {target}, outside the corpus folder: never followed"
+LINK_REASON = "symlink; set FOLLOW_LINKS=true to follow links that stay inside the corpus folder"
+
+
+def _walk(root: Path, skipped: list[Skipped], follow_links: bool, include_hidden: bool) -> Iterator[tuple[Path, bool]]:
+    """Files under `root` at any depth (an explicit stack: no recursion limit), each with whether it
+    was reached through a symlink. A link that leaves the corpus folder is never followed, a link
+    inside it only with `follow_links`, and hidden entries (`.env`, `.git/`) only with
+    `include_hidden`: each one left out is reported by name and reason. Folders reached twice
+    (a link loop) are read once; unreadable folders are reported."""
+    real_root = root.resolve()
     seen: set[tuple[int, int]] = set()
-    pending = [root]
+    pending: list[tuple[Path, bool]] = [(root, False)]
     while pending:
-        folder = pending.pop()
+        folder, linked = pending.pop()
         where = printable(folder.relative_to(root).as_posix())
         try:
             stat = os.stat(folder)
@@ -114,18 +139,41 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[Path]:
                 skipped.append(Skipped(where, "folder already indexed through another path (symlink loop)"))
                 continue
             seen.add((stat.st_dev, stat.st_ino))
-            with os.scandir(folder) as entries:
-                names = sorted(entry.name for entry in entries if not entry.name.startswith("."))
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as exc:
             skipped.append(Skipped(where, _os_reason(exc)))
             continue
         folders = []
-        for name in names:
-            path = folder / name
-            if path.is_dir():  # follows symlinks; False for a looping or dangling link
-                folders.append(path)
+        for entry in entries:
+            path = folder / entry.name
+            rel = printable(path.relative_to(root).as_posix())
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError as exc:
+                skipped.append(Skipped(rel, _os_reason(exc)))
+                continue
+            if entry.name.startswith(".") and not include_hidden:
+                skipped.append(Skipped(rel + ("/" if is_dir else ""), HIDDEN_REASON))
+                continue
+            if is_link:
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    skipped.append(Skipped(rel, "broken symlink (its target is missing)"))
+                    continue
+                if not target.is_relative_to(real_root):
+                    skipped.append(Skipped(rel, OUTSIDE_REASON.format(target=printable(str(target)))))
+                    continue
+                if not follow_links:
+                    skipped.append(Skipped(rel, LINK_REASON))
+                    continue
+                is_dir = target.is_dir()
+            if is_dir:
+                folders.append((path, linked or is_link))
             else:
-                yield path
+                yield path, linked or is_link
         pending.extend(reversed(folders))
 
 
@@ -136,11 +184,24 @@ def read_document(candidate: DocumentFile, max_bytes: int = MAX_DOCUMENT_BYTES) 
             candidate.path,
             f"larger than {max_bytes // (1024 * 1024)} MB ({candidate.size // (1024 * 1024)} MB); raise MAX_DOCUMENT_MB to index it",
         )
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if candidate.via_link else os.O_NOFOLLOW)
     try:
-        with open(candidate.absolute, "rb") as handle:
+        descriptor = os.open(candidate.absolute, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return Skipped(candidate.path, "became a symlink after the folder was listed; not followed")
+        return Skipped(candidate.path, _os_reason(exc))
+    try:
+        if not _is_regular(os.fstat(descriptor).st_mode):  # a FIFO or device put there since listing
+            return Skipped(candidate.path, "not a regular file")
+        with os.fdopen(descriptor, "rb") as handle:
+            descriptor = -1
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         return Skipped(candidate.path, _os_reason(exc))
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
     if len(data) > max_bytes:
         return Skipped(candidate.path, f"grew past {max_bytes // (1024 * 1024)} MB while being read")
     if b"\x00" in data:

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.progress import TerminalProgress
     from index import settings_from_env
-    from index.corpus import list_documents, read_document
+    from index.corpus import list_corpus, read_document
     from index.engine import Engine, with_paths
     from index.evaluation import (
         evaluate_dev, evaluate_off_topic, evaluate_squad, read_dev_questions, sample, squad_documents, with_typo,
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         lines = evaluate_off_topic([q.question for q in chosen], timed(lambda q: engine.answer(q, k=3))).lines()
     else:
         questions = read_dev_questions(args.questions)
-        candidates, _ = list_documents(settings.corpus_dir, settings.extensions)
+        candidates, _ = list_corpus(settings)
         documents = {}
         for candidate in candidates:
             doc = read_document(candidate)

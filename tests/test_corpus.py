@@ -22,8 +22,8 @@ def write(path: Path, data: bytes | str) -> Path:
     return path
 
 
-def listed(root: Path, extensions: tuple[str, ...] = (".txt", ".md")) -> tuple[list[str], dict[str, str]]:
-    found, skipped = list_documents(root, extensions)
+def listed(root: Path, extensions: tuple[str, ...] = (".txt", ".md"), **options: bool) -> tuple[list[str], dict[str, str]]:
+    found, skipped = list_documents(root, extensions, **options)
     return [d.path for d in found], {s.path: s.reason for s in skipped}
 
 
@@ -48,13 +48,19 @@ def test_only_the_configured_extensions_are_candidates(tmp_path):
     assert listed(tmp_path, (".rst", ".markdown"))[0] == ["d.rst", "f.markdown"]
 
 
-def test_hidden_files_and_folders_are_left_out(tmp_path):
+def test_hidden_files_and_folders_are_left_out_and_reported_unless_asked_for(tmp_path):
     write(tmp_path / "seen.txt", "Visible.")
-    write(tmp_path / ".hidden.txt", "Hidden file.")
+    write(tmp_path / ".env.txt", "DISCORD_TOKEN=secret")
     write(tmp_path / ".git" / "notes.txt", "Inside a hidden folder.")
     write(tmp_path / "sub" / ".cache" / "x.md", "Inside a nested hidden folder.")
     write(tmp_path / "sub" / "shown.md", "Visible too.")
-    assert listed(tmp_path) == (["seen.txt", "sub/shown.md"], {})
+    paths, skipped = listed(tmp_path)
+    assert paths == ["seen.txt", "sub/shown.md"]
+    assert set(skipped) == {".env.txt", ".git/", "sub/.cache/"}
+    assert all("INCLUDE_HIDDEN=true" in reason for reason in skipped.values())
+    assert listed(tmp_path, include_hidden=True) == (
+        [".env.txt", ".git/notes.txt", "seen.txt", "sub/.cache/x.md", "sub/shown.md"], {}
+    )
 
 
 def test_a_missing_or_non_folder_corpus_is_a_clear_error(tmp_path):
@@ -141,21 +147,47 @@ def test_a_symlink_loop_ends_and_is_reported(tmp_path):
     write(tmp_path / "a" / "doc.txt", "In folder a.")
     (tmp_path / "a" / "back").symlink_to(tmp_path, target_is_directory=True)
     (tmp_path / "a" / "self").symlink_to(tmp_path / "a", target_is_directory=True)
-    paths, skipped = listed(tmp_path)
+    paths, skipped = listed(tmp_path, follow_links=True)
     assert paths == ["a/doc.txt"]
     assert skipped, "the loop is reported"
     assert all("symlink loop" in reason for reason in skipped.values())
     assert set(skipped) <= {"a/back", "a/self"}
 
 
-def test_symlinked_files_and_folders_outside_the_corpus_are_followed(tmp_path):
+def test_links_that_leave_the_corpus_are_never_followed_and_inside_ones_only_when_asked(tmp_path):
     outside = tmp_path / "outside"
     write(outside / "shared.md", "Shared notes.")
+    write(tmp_path / ".env", "DISCORD_TOKEN=secret")
     corpus = tmp_path / "corpus"
     write(corpus / "own.txt", "Own notes.")
+    write(corpus / "inner" / "deep.md", "Deep notes.")
     (corpus / "linked").symlink_to(outside, target_is_directory=True)
+    (corpus / "notes.txt").symlink_to(tmp_path / ".env")
+    (corpus / "etc").symlink_to("/etc", target_is_directory=True)
     (corpus / "alias.txt").symlink_to(corpus / "own.txt")
-    assert listed(corpus) == (["alias.txt", "linked/shared.md", "own.txt"], {})
+    (corpus / "shortcut").symlink_to(corpus / "inner", target_is_directory=True)
+    for follow in (False, True):
+        paths, skipped = listed(corpus, follow_links=follow)
+        for name in ("linked", "notes.txt", "etc"):
+            assert "outside the corpus folder: never followed" in skipped[name], (follow, skipped)
+        assert not any(p.startswith(("linked/", "etc/")) or p == "notes.txt" for p in paths)
+    paths, skipped = listed(corpus)
+    assert paths == ["inner/deep.md", "own.txt"]
+    assert "FOLLOW_LINKS=true" in skipped["alias.txt"] and "FOLLOW_LINKS=true" in skipped["shortcut"]
+    paths, skipped = listed(corpus, follow_links=True)
+    assert paths == ["alias.txt", "inner/deep.md", "own.txt"]
+    assert "already indexed" in skipped["shortcut"]  # the folder it points to is read once
+
+
+def test_a_file_swapped_for_a_link_after_listing_is_not_read_through_it(tmp_path):
+    write(tmp_path / "secret.txt", "DISCORD_TOKEN=secret")
+    corpus = tmp_path / "corpus"
+    write(corpus / "doc.txt", "Ordinary words.")
+    [candidate], _ = list_documents(corpus)
+    (corpus / "doc.txt").unlink()
+    (corpus / "doc.txt").symlink_to(tmp_path / "secret.txt")
+    result = read_document(candidate)
+    assert isinstance(result, Skipped) and "symlink" in result.reason
 
 
 def test_a_dangling_symlink_is_reported(tmp_path):
@@ -178,7 +210,7 @@ def test_permission_errors_are_reported_by_name(tmp_path, monkeypatch):
     write(tmp_path / "ok.txt", "Fine.")
     write(tmp_path / "secret.txt", "Private.")
     write(tmp_path / "locked" / "inside.txt", "Cannot be listed.")
-    real_scandir, real_open = os.scandir, open
+    real_scandir, real_open = os.scandir, os.open
 
     def scandir(path):
         if Path(path).name == "locked":
@@ -191,7 +223,7 @@ def test_permission_errors_are_reported_by_name(tmp_path, monkeypatch):
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    monkeypatch.setattr("builtins.open", fake_open)
+    monkeypatch.setattr(os, "open", fake_open)
     paths, skipped = listed(tmp_path)
     assert paths == ["ok.txt", "secret.txt"]
     assert skipped == {"locked": "permission denied"}
