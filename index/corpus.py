@@ -160,8 +160,13 @@ def _walk(root: Path, skipped: list[Skipped], follow_links: bool, include_hidden
             if is_link:
                 try:
                     target = path.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    skipped.append(Skipped(rel, "broken symlink (its target is missing)"))
+                except RuntimeError:
+                    skipped.append(Skipped(rel, "symlink loop (the link leads back to itself)"))
+                    continue
+                except OSError as exc:
+                    loop = exc.errno == errno.ELOOP
+                    skipped.append(Skipped(rel, "symlink loop (the link leads back to itself)" if loop
+                                           else "broken symlink (its target is missing)"))
                     continue
                 if not target.is_relative_to(real_root):
                     skipped.append(Skipped(rel, OUTSIDE_REASON.format(target=printable(str(target)))))

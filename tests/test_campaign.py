@@ -101,6 +101,15 @@ def test_hostile_corpus_files(quick):
     assert _figures(result)["rebuild finished"].startswith("yes")
 
 
+@pytest.mark.timeout(600)
+def test_links_and_hidden_files_leak_nothing(quick):
+    result = run_part(quick, "links")
+    assert result.failures == []
+    figures = _figures(result)
+    assert figures["links and dotfiles leaked (indexed documents / answers holding the secret)"] == "0 / 0"
+    assert figures["links and hidden entries named in the rebuild summary"] == "5/5"
+
+
 @pytest.mark.timeout(900)
 def test_killed_rebuilds_and_write_errors(quick):
     result = run_part(quick, "kills")

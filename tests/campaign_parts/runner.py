@@ -13,6 +13,7 @@ from .results import PartResult
 MODULES = {
     "questions": "questions",
     "corpus": "corpus_faults",
+    "links": "links",
     "kills": "kills",
     "tamper": "tamper",
     "load": "load",
