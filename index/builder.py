@@ -131,7 +131,7 @@ def rebuild(
     """Bring the index in `settings.index_dir` up to date with `settings.corpus_dir`."""
     started = time.monotonic()
     progress = progress or _Silent()
-    folder = IndexFolder(settings.index_dir)
+    folder = IndexFolder(settings.index_dir, corpus=settings.corpus_dir)
     summary = RebuildSummary(index_dir=settings.index_dir, full=full)
     with folder.lock():
         candidates, listing_skips = list_corpus(settings)

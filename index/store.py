@@ -2,6 +2,7 @@
 
 Layout of `INDEX_DIR`::
 
+    .quotebot-index    marks the folder as an index folder (written when it is created or found empty)
     CURRENT            name of the version folder being served (replaced with os.replace)
     .lock              held by a rebuild, so two never run at once
     v-<time>-<id>/     one complete index: manifest.json, units.npy, cues.npy, text.bin, acronyms.json, words.json,
@@ -20,6 +21,7 @@ import fcntl
 import json
 import mmap
 import os
+import re
 import shutil
 import time
 import uuid
@@ -30,6 +32,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .config import SettingError
 from .fsutil import fsync_dir, sha256_file, write_atomic
 
 FORMAT_VERSION = 2
@@ -44,6 +47,11 @@ LEXICAL_DIR = "lexical"
 DENSE_DIR = "dense"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
+MARKER_FILE = ".quotebot-index"
+"""Written when the engine makes a folder its index folder: only a marked folder is ever pruned."""
+VERSION_NAME = re.compile(r"v-\d{8}T\d{6}-[0-9a-f]{8}")
+TEMP_NAME = re.compile(r"tmp-[0-9a-f]{12}")
+"""The only names a rebuild deletes: exactly the ones it creates (a user's `tmp-drafts/` or `v-1.0/` never match)."""
 KEEP_VERSIONS = 2
 """The served version and the one before it, which a running bot may still be reading."""
 
@@ -160,11 +168,57 @@ def _check_types(manifest: Manifest) -> None:
         raise TypeError("the model, chunker or skipped section has the wrong type")
 
 
-class IndexFolder:
-    """The `INDEX_DIR` folder: which version is current, locking, and publishing a new version."""
+class IndexFolderRefused(SettingError):
+    """`INDEX_DIR` points at a folder the engine must not write to; the message says what to set."""
 
-    def __init__(self, root: Path) -> None:
+
+class IndexFolder:
+    """The `INDEX_DIR` folder: which version is current, locking, and publishing a new version.
+
+    The engine writes and deletes in a folder only once it is marked as an index folder (`MARKER_FILE`,
+    written when the folder is empty or new), and then deletes only names it creates itself."""
+
+    def __init__(self, root: Path, corpus: Path | None = None) -> None:
         self.root = root
+        self.corpus = corpus
+
+    def claim(self) -> None:
+        """Make sure the folder may hold the index: refuse one that is, holds or lies inside the corpus,
+        or that holds files and is not marked (an index of an earlier version, with `CURRENT` naming a
+        version folder, is marked and kept); create and mark a new or empty one."""
+        root = self.root.resolve()
+        if self.corpus is not None:
+            corpus = self.corpus.resolve()
+            if root == corpus or corpus.is_relative_to(root) or root.is_relative_to(corpus):
+                raise IndexFolderRefused(
+                    f"INDEX_DIR {self.root} {'is' if root == corpus else 'holds' if corpus.is_relative_to(root) else 'lies inside'} "
+                    f"the corpus folder {self.corpus}: set INDEX_DIR (or --index) to a folder of its own, outside the corpus."
+                )
+        if (root / MARKER_FILE).is_file():
+            return
+        if root.exists() and not root.is_dir():
+            raise IndexFolderRefused(f"INDEX_DIR {self.root} is not a folder: set INDEX_DIR (or --index) to a folder.")
+        entries = sorted(p.name for p in root.iterdir()) if root.exists() else []
+        if entries and not self._earlier_index(root, entries):
+            shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+            raise IndexFolderRefused(
+                f"INDEX_DIR {self.root} holds files that are not an index ({shown}); the index never writes "
+                "into a folder it did not create: set INDEX_DIR (or --index) to an empty or new folder."
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        write_atomic(root / MARKER_FILE, b'{"quotebot": "index folder"}\n')
+
+    @staticmethod
+    def _earlier_index(root: Path, entries: list[str]) -> bool:
+        """An index written before folders were marked: every entry is a name the index creates and
+        `CURRENT` names a version folder holding a manifest."""
+        if not all(VERSION_NAME.fullmatch(e) or TEMP_NAME.fullmatch(e) or e in (CURRENT_FILE, LOCK_FILE) for e in entries):
+            return False
+        try:
+            name = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return False
+        return bool(VERSION_NAME.fullmatch(name)) and (root / name / MANIFEST_FILE).is_file()
 
     def current(self) -> Path | None:
         """The folder `CURRENT` points at, or None when no index was ever published."""
@@ -180,8 +234,9 @@ class IndexFolder:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the rebuild lock; the OS drops it if the process dies, so a killed rebuild never blocks."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Hold the rebuild lock; the OS drops it if the process dies, so a killed rebuild never blocks.
+        The folder is claimed first (`claim`): nothing is written to a folder that is not the index's."""
+        self.claim()
         with open(self.root / LOCK_FILE, "a+") as handle:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -197,7 +252,8 @@ class IndexFolder:
     def new_temp(self) -> Path:
         """A fresh folder to build a version in (call while holding the lock)."""
         for stale in self.root.glob("tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+            if TEMP_NAME.fullmatch(stale.name) and stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
         temp = self.root / f"tmp-{uuid.uuid4().hex[:12]}"
         temp.mkdir(parents=True)
         return temp
@@ -222,7 +278,9 @@ class IndexFolder:
 
     def _prune(self, keep: Path) -> None:
         versions = sorted(
-            (p for p in self.root.glob("v-*") if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime
+            (p for p in self.root.glob("v-*")
+             if VERSION_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink() and p != keep),
+            key=lambda p: p.stat().st_mtime,
         )
         for old in versions[: max(0, len(versions) - (KEEP_VERSIONS - 1))]:
             shutil.rmtree(old, ignore_errors=True)

@@ -157,9 +157,9 @@ def test_publish_swaps_current_and_keeps_the_previous_version(tmp_path):
     published = []
     for number in range(KEEP_VERSIONS + 2):
         with folder.lock():
-            (tmp_path / "tmp-leftover-from-a-kill").mkdir(exist_ok=True)
+            (tmp_path / "tmp-0123456789ab").mkdir(exist_ok=True)
             temp = folder.new_temp()
-            assert not (tmp_path / "tmp-leftover-from-a-kill").exists(), "a killed rebuild's folder is removed"
+            assert not (tmp_path / "tmp-0123456789ab").exists(), "a killed rebuild's folder is removed"
             (temp / "data.txt").write_text(str(number), encoding="utf-8")
             published.append(folder.publish(temp))
         time.sleep(0.01)  # distinct modification times for pruning
@@ -169,6 +169,60 @@ def test_publish_swaps_current_and_keeps_the_previous_version(tmp_path):
     versions = sorted(p for p in tmp_path.glob("v-*"))
     assert versions == sorted(published[-KEEP_VERSIONS:]), "the served version and the one before it remain"
     assert not list(tmp_path.glob("tmp-*")) and not list(tmp_path.glob(".CURRENT*"))
+
+
+def _user_files(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_folder_of_user_files_is_refused_and_not_one_byte_changes(tmp_path):
+    from index.store import IndexFolderRefused
+
+    home = tmp_path / "home"
+    for name, text in {"tmp-drafts/a.md": "draft", "v-1.0/guide.md": "guide", "CURRENT": "mine", "notes.txt": "x"}.items():
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / name).write_text(text, encoding="utf-8")
+    before = _user_files(home)
+    with pytest.raises(IndexFolderRefused, match=r"holds files that are not an index.*set INDEX_DIR \(or --index\) to an empty or new folder"):
+        with IndexFolder(home).lock():
+            pass
+    assert _user_files(home) == before and not (home / ".lock").exists()
+
+
+def test_an_index_folder_that_is_or_holds_or_lies_in_the_corpus_is_refused(tmp_path):
+    from index.store import IndexFolderRefused
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("Words.", encoding="utf-8")
+    for root, word in ((corpus, "is"), (tmp_path, "holds"), (corpus / "index", "lies inside")):
+        with pytest.raises(IndexFolderRefused, match=f"INDEX_DIR .* {word} the corpus folder"):
+            IndexFolder(root, corpus=corpus).claim()
+    assert sorted(p.name for p in corpus.iterdir()) == ["a.md"]
+
+
+def test_only_names_the_index_creates_are_pruned_in_a_marked_folder(tmp_path):
+    folder = IndexFolder(tmp_path / "index")
+    with folder.lock():
+        pass  # creates and marks the folder
+    for name in ("tmp-drafts", "v-1.0", "v-2026-notes"):
+        (tmp_path / "index" / name).mkdir()
+        (tmp_path / "index" / name / "keep.md").write_text("mine", encoding="utf-8")
+    for _ in range(KEEP_VERSIONS + 1):
+        with folder.lock():
+            folder.publish(folder.new_temp())
+        time.sleep(0.01)
+    for name in ("tmp-drafts", "v-1.0", "v-2026-notes"):
+        assert (tmp_path / "index" / name / "keep.md").read_text(encoding="utf-8") == "mine"
+
+
+def test_an_index_of_an_earlier_version_is_adopted(tmp_path):
+    old = tmp_path / "index"
+    (old / "v-20260101T000000-deadbeef").mkdir(parents=True)
+    (old / "v-20260101T000000-deadbeef" / "manifest.json").write_text("{}", encoding="utf-8")
+    (old / "CURRENT").write_text("v-20260101T000000-deadbeef\n", encoding="utf-8")
+    IndexFolder(old).claim()
+    assert (old / ".quotebot-index").is_file()
 
 
 # --- the rebuild lock -------------------------------------------------------------------------------
