@@ -102,6 +102,13 @@ def test_hostile_corpus_files(quick):
 
 
 @pytest.mark.timeout(600)
+def test_index_folder_never_touches_user_files(quick):
+    result = run_part(quick, "index-dir")
+    assert result.failures == []
+    assert _figures(result)["user files changed (folders where any byte changed)"] == "0/4"
+
+
+@pytest.mark.timeout(600)
 def test_links_and_hidden_files_leak_nothing(quick):
     result = run_part(quick, "links")
     assert result.failures == []
