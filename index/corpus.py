@@ -201,7 +201,7 @@ def read_document(candidate: DocumentFile, max_bytes: int = MAX_DOCUMENT_BYTES) 
             return Skipped(candidate.path, "not a regular file")
         with os.fdopen(descriptor, "rb") as handle:
             descriptor = -1
-            data = handle.read(max_bytes + 1)
+            data = _read_at_most(handle, max_bytes + 1)
     except OSError as exc:
         return Skipped(candidate.path, _os_reason(exc))
     finally:
@@ -218,6 +218,22 @@ def read_document(candidate: DocumentFile, max_bytes: int = MAX_DOCUMENT_BYTES) 
     if not text.strip():
         return Skipped(candidate.path, "empty file")
     return Document(candidate.path, text, hashlib.sha256(data).hexdigest(), len(data), candidate.mtime_ns)
+
+
+READ_CHUNK = 1 << 20
+
+
+def _read_at_most(handle, limit: int) -> bytes:  # noqa: ANN001 - a binary file object
+    """Up to `limit` bytes, read a megabyte at a time: a huge limit (`MAX_DOCUMENT_MB`) costs no
+    memory up front."""
+    chunks, total = [], 0
+    while total < limit:
+        chunk = handle.read(min(READ_CHUNK, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _os_reason(exc: OSError) -> str:

@@ -249,3 +249,19 @@ def test_candidates_record_size_and_modification_time(tmp_path):
     os.utime(path, ns=(1_000_000_000, 2_000_000_000))
     (candidate,), _ = list_documents(tmp_path)
     assert candidate == DocumentFile("doc.txt", path, 12, 2_000_000_000)
+
+
+def test_a_huge_size_limit_costs_no_memory_up_front(tmp_path):
+    """MAX_DOCUMENT_MB=100000 once made the reader allocate 100 GB for a 12-byte file (MemoryError)."""
+    import tracemalloc
+
+    write(tmp_path / "a.txt", "Hello there.")
+    [candidate], _ = list_documents(tmp_path)
+    tracemalloc.start()
+    try:
+        document = read_document(candidate, max_bytes=100_000 * 1024 * 1024)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(document, Document) and document.text == "Hello there."
+    assert peak < 10 * 1024 * 1024
