@@ -51,7 +51,7 @@ from .store import (
     record_files,
     verify_files,
 )
-from .fsutil import write_atomic
+from .fsutil import sha256_file, write_atomic
 from .readable import readable
 from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, level_spans, name_terms
 from .stores import (
@@ -222,17 +222,31 @@ def _unchanged(manifest: Manifest, candidates: list[DocumentFile]) -> bool:
 
 def corpus_changes(settings: Settings, manifest: Manifest) -> str:
     """How the corpus differs from what the index was built from ("" when it does not), judged by
-    file names, sizes and modification times, without reading the documents."""
+    file names, sizes and modification times; a document whose time alone moved (`touch`, a git
+    checkout, rsync) is read and counts as changed only if its content hash differs."""
     candidates, _ = list_corpus(settings)
     if _unchanged(manifest, candidates):
         return ""
     recorded = {d.path: (d.size, d.mtime_ns) for d in manifest.documents}
     recorded.update({s["path"]: (s.get("size"), s.get("mtime_ns")) for s in manifest.skipped if "size" in s})
+    hashes = {d.path: d.sha256 for d in manifest.documents}
     now = {c.path: (c.size, c.mtime_ns) for c in candidates}
+    where = {c.path: c.absolute for c in candidates}
     added = len(set(now) - set(recorded))
     removed = len(set(recorded) - set(now))
-    changed = sum(1 for p in set(now) & set(recorded) if now[p] != recorded[p])
+    changed = sum(1 for p in set(now) & set(recorded) if now[p] != recorded[p] and not _same_content(
+        where[p], now[p][0], recorded[p][0], hashes.get(p)))
     return ", ".join(f"{n} {what}" for n, what in ((added, "added"), (changed, "changed"), (removed, "removed")) if n)
+
+
+def _same_content(path: Path, size: int, recorded_size: int | None, recorded_hash: str | None) -> bool:
+    """Whether a file whose modification time moved still holds the bytes it was indexed from."""
+    if recorded_hash is None or size != recorded_size:
+        return False
+    try:
+        return sha256_file(path) == recorded_hash
+    except OSError:
+        return False
 
 
 def _summarise_unchanged(summary: RebuildSummary, manifest: Manifest) -> None:
