@@ -271,11 +271,14 @@ def test_damage_outside_the_files_is_reported_with_the_rebuild_command_and_repai
     (settings.index_dir / "CURRENT").mkdir()
     rebuild(settings, encoder=encoder)
     assert open_index(settings).size > 0
-    (settings.corpus_dir / "harbour.md").touch()
+    harbour = settings.corpus_dir / "harbour.md"
+    original = harbour.read_bytes()
+    harbour.write_bytes(original + b"\nThe harbour master retired in May.\n")  # a touch alone is no change
     try:
         with pytest.raises(IndexStale, match="rebuild_index.py"):
             Engine.open(settings, auto_rebuild=False, encoder=encoder)
     finally:
+        harbour.write_bytes(original)
         rebuild(pristine, encoder=encoder)  # the shared corpus changed: keep the pristine index current
 
 
