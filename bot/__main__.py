@@ -20,8 +20,11 @@ def main() -> int:
     import discord
 
     from index import SettingError, settings_from_env
+    from index.builder import CorpusEmpty
+    from index.corpus import CorpusError
+    from index.embedding import ModelError
     from index.engine import Engine
-    from index.store import IndexProblem
+    from index.store import IndexProblem, RebuildBusy
 
     from .discord_app import create_bot
     from .discord_config import discord_settings_from_env
@@ -32,8 +35,8 @@ def main() -> int:
         log.info("loading the engine (corpus %s, index %s)", settings.corpus_dir, settings.index_dir)
         engine = Engine.open(settings, notify=log.info)
         engine.warm_up()
-    except (SettingError, IndexProblem) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (SettingError, IndexProblem, CorpusError, CorpusEmpty, ModelError, RebuildBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)  # each message names the setting or command to fix it
         return EXIT_CONFIG
     bot = create_bot(engine, discord_settings)
     return run(bot, discord_settings.token)

@@ -323,3 +323,22 @@ def test_context_keeps_closing_quotes_after_a_full_stop():
     assert "failure.” (……) \\[Notes.\\] Done." in full
     trimmed = render_answer(answer, limit=len(full) - 3)  # whole sentences dropped from the end
     assert "failure.” (……) \\[Notes.\\]\n" in trimmed
+
+
+def test_bot_start_with_a_missing_corpus_or_model_ends_with_advice_not_a_traceback(tmp_path, monkeypatch, capsys):
+    """`python -m bot` printed a traceback for a missing or empty corpus and a bad EMBED_MODEL."""
+    from bot.__main__ import main
+
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-token-for-the-start-test")
+    monkeypatch.setenv("INDEX_DIR", str(tmp_path / "index"))
+    (tmp_path / "empty").mkdir()
+    for setting, value, words in (
+        ("CORPUS_DIR", str(tmp_path / "missing"), "does not exist"),
+        ("CORPUS_DIR", str(tmp_path / "empty"), "No document"),
+        ("EMBED_MODEL", str(tmp_path / "no-model"), "EMBED_MODEL"),
+    ):
+        with monkeypatch.context() as patch:
+            patch.setenv(setting, value)
+            assert main() == 1
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err and "secret-token" not in err, err
