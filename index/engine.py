@@ -121,6 +121,13 @@ class Engine:
             cleaned, k, show_closest=self.settings.show_closest, notes=notes, abstain=abstain
         )
 
+    @property
+    def searcher(self) -> Searcher:
+        """The answering stages of the served index version (`Searcher.candidates`, `scored`): what
+        `scripts/train_ranker.py` and `scripts/calibrate.py` take so that they see exactly what serving
+        sees. Front-ends use `answer`."""
+        return self._searcher
+
     @contextmanager
     def rules_off(self, names: set[str] | frozenset[str]) -> Iterator[None]:
         """Answer with these rules (`index/rules.py`) turned off as well, for as long as the block runs:

@@ -56,7 +56,7 @@ class ChunkPeers:
         self.encoder = encoder
         self.chunks = chunk_documents(documents)
         texts = [documents[c.doc][c.start:c.end] for c in self.chunks]
-        vectors = encoder.encode(texts) if texts else np.zeros((0, 384), dtype=np.float32)
+        vectors = encoder.encode(texts)
         self.dense = faiss.IndexFlatIP(vectors.shape[1])
         self.dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self.bm25 = bm25s.BM25()

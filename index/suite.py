@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .answer import Answer
-from .corpus import Document, list_documents, read_document
+from .corpus import Document, list_corpus, read_document
 from .evaluation import DevReport, evaluate_dev, read_dev_questions
 
-SYSTEMS = ("engine", "naive", "bm25")
 ROLES = ("tune", "held")
 
 
@@ -56,9 +55,10 @@ def read_suite(path: Path, root: Path) -> list[EvalSet]:
     return sets
 
 
-def corpus_texts(corpus: Path, extensions: tuple[str, ...]) -> dict[str, str]:
-    """Every readable document of a corpus folder, by corpus-relative path."""
-    candidates, _ = list_documents(corpus, extensions)
+def corpus_texts(settings) -> dict[str, str]:  # noqa: ANN001 - index.config.Settings
+    """Every readable document of the settings' corpus, listed as the engine lists it, by
+    corpus-relative path: what gold evidence is located in."""
+    candidates, _ = list_corpus(settings)
     documents = {}
     for candidate in candidates:
         doc = read_document(candidate)

@@ -45,27 +45,26 @@ class Observation:
     """Another rule (unknown names) abstains whatever the score floor."""
 
 
-def corpus_key(folder: Path) -> str:
-    """Sets over copies of the same documents are one corpus: named by the folder holding the first
-    copy, keyed by the documents' names and sizes."""
-    files = sorted((p.relative_to(folder).as_posix(), p.stat().st_size) for p in folder.rglob("*") if p.is_file())
-    return _FIRST_FOLDER.setdefault(repr(files), folder.relative_to(ROOT).as_posix() if folder.is_relative_to(ROOT) else str(folder))
-
-
-_FIRST_FOLDER: dict[str, str] = {}
+def contents(folder: Path) -> str:
+    """The documents' names and sizes: sets over copies of the same documents are one corpus."""
+    return repr(sorted((p.relative_to(folder).as_posix(), p.stat().st_size) for p in folder.rglob("*") if p.is_file()))
 
 
 def observe(suite: Path, work: Path) -> list[Observation]:
     settings = settings_from_env()
     encoder = load_encoder(settings)
     seen: list[Observation] = []
+    corpus_name: dict[str, str] = {}
+    """Each distinct corpus, named by the folder of its first set."""
     for eval_set in select(read_suite(suite, ROOT), None, ("tune",)):
+        folder = eval_set.corpus
+        name = corpus_name.setdefault(contents(folder), folder.relative_to(ROOT).as_posix() if folder.is_relative_to(ROOT) else str(folder))
         engine = open_engine(settings, eval_set, work, encoder)
-        searcher = engine._searcher  # noqa: SLF001 - calibration takes the serving path itself
+        searcher = engine.searcher
         for question in read_dev_questions(eval_set.questions):
             scored = searcher.scored(question.question)
             unknown = bool(scored.plan.unknown_sources or scored.plan.unknown_names) and "unknown_names" not in searcher.off
-            seen.append(Observation(corpus_key(eval_set.corpus), question.answerable, scored.best, unknown))
+            seen.append(Observation(name, question.answerable, scored.best, unknown))
         print(f"  {eval_set.name}: {len(read_dev_questions(eval_set.questions))} questions", flush=True)
     return seen
 

@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--typos", action="store_true",
                         help="put one typo in each question's longest word (seeded by --seed)")
-    parser.add_argument("--work", type=Path, default=Path("var/squad"), help="SQuAD corpus and index folder")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="SQuAD corpus and index folder (default var/squad); with --suite, where each set's index is kept (default var/eval)")
     parser.add_argument("--corpus", metavar="DIR")
     parser.add_argument("--index", metavar="DIR")
     args = parser.parse_args(argv)
@@ -60,20 +61,21 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.progress import TerminalProgress
     from index import settings_from_env
-    from index.corpus import list_corpus, read_document
     from index.engine import Engine, with_paths
     from index.evaluation import (
         evaluate_dev, evaluate_off_topic, evaluate_squad, read_dev_questions, sample, squad_documents, with_typo,
         write_documents,
     )
+    from index.suite import corpus_texts
 
     print("$ python scripts/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     settings = with_paths(settings_from_env(), args.corpus, args.index)
     if args.squad:
         documents, questions = squad_documents(args.squad)
-        write_documents(documents, args.work / "corpus")
-        settings = dataclasses.replace(settings, corpus_dir=(args.work / "corpus").resolve(),
-                                       index_dir=(args.work / "index").resolve())
+        work = args.work or Path("var/squad")
+        write_documents(documents, work / "corpus")
+        settings = dataclasses.replace(settings, corpus_dir=(work / "corpus").resolve(),
+                                       index_dir=(work / "index").resolve())
     started = time.monotonic()
     engine = Engine.open(settings, progress=TerminalProgress(), notify=lambda m: print(m, file=sys.stderr))
     print(f"engine ready in {time.monotonic() - started:.1f} s (index {engine.index_directory})")
@@ -104,12 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         lines = evaluate_off_topic([q.question for q in chosen], timed(lambda q: engine.answer(q, k=3))).lines()
     else:
         questions = read_dev_questions(args.questions)
-        candidates, _ = list_corpus(settings)
-        documents = {}
-        for candidate in candidates:
-            doc = read_document(candidate)
-            if hasattr(doc, "text"):
-                documents[doc.path] = doc.text
+        documents = corpus_texts(settings)
         report = evaluate_dev(questions, documents, timed(lambda q: engine.answer(q, k=3)))
         lines = report.lines()
         if report.missing_evidence:
@@ -139,12 +136,12 @@ def run_suite(args: argparse.Namespace, argv: list[str] | None) -> int:
         return 2
     settings = settings_from_env()
     encoder = load_encoder(settings)
-    work = args.work if args.work != Path("var/squad") else Path("var/eval")
+    work = args.work or Path("var/eval")
     results: dict[str, dict] = {}
     ablations: dict[str, dict] = {rule: {} for rule in RULES} if args.ablate else {}
     print(HEADER)
     for eval_set in sets:
-        documents = corpus_texts(eval_set.corpus, settings.extensions)
+        documents = corpus_texts(dataclasses.replace(settings, corpus_dir=eval_set.corpus))
         engine = open_engine(settings, eval_set, work, encoder)
         row = {"engine": evaluate_set(eval_set, documents, engine_answerer(engine))}
         if not args.no_peers:

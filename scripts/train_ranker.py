@@ -75,7 +75,6 @@ class Group:
     ids: np.ndarray
     features: np.ndarray
     labels: np.ndarray
-    docs: np.ndarray
 
 
 def collect(searcher: Searcher, questions: list[SquadQuestion], texts: list[str]) -> list[Group]:
@@ -92,7 +91,7 @@ def collect(searcher: Searcher, questions: list[SquadQuestion], texts: list[str]
         labels = np.zeros(len(cands.ids))
         for a, b in question.spans:
             labels = np.maximum(labels, (docs == gold_doc) & (starts <= a) & (ends >= b))
-        groups.append(Group(question, cands.ids, cands.features, labels, docs))
+        groups.append(Group(question, cands.ids, cands.features, labels))
         if (k + 1) % 1000 == 0:
             print(f"  features for {k + 1}/{len(questions)} questions", flush=True)
     return groups
@@ -104,8 +103,8 @@ def collect_chat(suite: Path, work: Path, settings: Settings, encoder) -> list[G
     root = Path(__file__).resolve().parent.parent
     for chat_set in read_suite(suite, root):
         before = len(groups)
-        documents = corpus_texts(chat_set.corpus, settings.extensions)
-        searcher = open_engine(settings, chat_set, work, encoder)._searcher  # noqa: SLF001 - the serving path
+        documents = corpus_texts(dataclasses.replace(settings, corpus_dir=chat_set.corpus))
+        searcher = open_engine(settings, chat_set, work, encoder).searcher
         for q in read_dev_questions(chat_set.questions):
             if not q.answerable:
                 continue
@@ -113,8 +112,7 @@ def collect_chat(suite: Path, work: Path, settings: Settings, encoder) -> list[G
             gold = gold_units(searcher.index, q.evidence, documents)
             labels = np.isin(cands.ids, gold).astype(np.float64)
             question = SquadQuestion(q.id, q.question, "", (), ())
-            groups.append(Group(question, cands.ids, cands.features, labels,
-                                searcher.index.doc_of[cands.ids]))
+            groups.append(Group(question, cands.ids, cands.features, labels))
         print(f"  {chat_set.name}: {len(groups) - before} chat questions", flush=True)
     return groups
 
@@ -173,36 +171,28 @@ def _predict(model, features: np.ndarray) -> np.ndarray:
     return model.predict(features) if hasattr(model, "predict") else model.score(features)
 
 
-def held_out_scores(groups: list[Group], booster) -> tuple[np.ndarray, np.ndarray, dict[str, list[bool]]]:
-    """Best penalised score per question with its article (answerable) and without it (unanswerable),
-    and, per answer type (number, date), whether the best sentence's window lacks that cue."""
-    present, absent = [], []
-    type_missing: dict[str, list[bool]] = {kind: [] for kind in TYPE_CUES}
+def type_refusals(groups: list[Group], model) -> dict[str, float]:
+    """Per answer type (number, date): the share of its answerable questions whose best sentence's
+    window lacks that cue, which the type check would refuse."""
+    missing: dict[str, list[bool]] = {kind: [] for kind in TYPE_CUES}
     for g in groups:
-        if g.labels.sum() == 0:
-            continue
-        scores = _predict(booster, g.features)
-        present.append(scores.max())
-        own = np.isin(g.docs, g.docs[g.labels > 0])
-        if (~own).any():
-            absent.append(scores[~own].max())
         kind = analyse(g.question.question).answer_type
-        if kind in TYPE_CUES:
-            type_missing[kind].append(bool(g.features[int(np.argmax(scores)), TYPE_CUES[kind]] == 0))
-    return np.array(present), np.array(absent), type_missing
+        if g.labels.sum() == 0 or kind not in TYPE_CUES:
+            continue
+        best = int(np.argmax(_predict(model, g.features)))
+        missing[kind].append(bool(g.features[best, TYPE_CUES[kind]] == 0))
+    return {kind: float(np.mean(flags)) if flags else 1.0 for kind, flags in missing.items()}
 
 
 def calibrate_only(args, searcher: Searcher, questions, rng) -> int:
-    """Recompute the dense floor and the answer-type checks for the shipped ranker without refitting
-    it. Its training questions are scored by it, so the type refusal measured here is optimistic
-    beside the held-out figure a full training run prints."""
+    """Recompute the answer-type checks for the shipped ranker without refitting it (on its own
+    training questions, so the refusal measured is optimistic)."""
     from index.ranker import load_ranker
 
     ranker = load_ranker(args.out)
     groups = collect(searcher, questions, [q.question for q in questions])
     groups += collect(searcher, questions, [degrade(q.question, rng) for q in questions])
-    _, _, type_missing = held_out_scores(groups, ranker)
-    type_refused = {kind: float(np.mean(missing)) if missing else 1.0 for kind, missing in type_missing.items()}
+    type_refused = type_refusals(groups, ranker)
     meta = dict(
         ranker.meta, train_type_refused=type_refused,
         check_answer_types=sorted(kind for kind, share in type_refused.items() if share <= MAX_TYPE_REFUSED),
@@ -233,7 +223,7 @@ def main() -> int:
     )
     encoder = load_encoder(settings)
     print(f"indexing {len(documents)} articles", flush=True)
-    searcher = Engine.open(settings, encoder=encoder, notify=lambda m: print(m, flush=True))._searcher  # noqa: SLF001
+    searcher = Engine.open(settings, encoder=encoder, notify=lambda m: print(m, flush=True)).searcher
     rng = random.Random(1)
     if args.sample:
         questions = rng.sample(questions, min(args.sample, len(questions)))
@@ -252,8 +242,7 @@ def main() -> int:
         raise SystemExit(f"exported ranker disagrees with LightGBM by {gap}")
     # The number/date checks, on the training questions themselves (optimistic);
     # the score floor is calibrated across corpora by scripts/calibrate.py.
-    _, _, type_missing = held_out_scores(plain + degraded + chat, booster)
-    type_refused = {kind: float(np.mean(missing)) if missing else 1.0 for kind, missing in type_missing.items()}
+    type_refused = type_refusals(plain + degraded + chat, booster)
     meta = {
         "feature_schema": FEATURE_SCHEMA,
         "trained_on": args.squad.name, "questions": len(questions), "rounds": ROUNDS, "params": PARAMS,

@@ -22,7 +22,7 @@ def test_korea_dev_set_stays_above_its_floor_and_beats_both_peers(tmp_path, enco
 
     [eval_set] = select(read_suite(ROOT / "tests/data/sets/suite.json", ROOT), "korea-dev", ())
     settings = Settings()
-    documents = corpus_texts(eval_set.corpus, settings.extensions)
+    documents = corpus_texts(Settings(corpus_dir=eval_set.corpus))
     engine = open_engine(settings, eval_set, tmp_path, encoder)
     figures = evaluate_set(eval_set, documents, engine_answerer(engine))
     assert figures.hit1 >= HIT1_FLOOR and figures.hit3 >= HIT3_FLOOR, figures

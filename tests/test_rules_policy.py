@@ -84,7 +84,7 @@ def test_training_computes_exactly_the_features_serving_does(engine):
         sys.path.remove(str(ROOT / "scripts"))
     from index.evaluation import SquadQuestion
 
-    searcher = engine._searcher
+    searcher = engine.searcher
     question = "wat did the former USFK commander warn about the end of war declaration"
     squad = SquadQuestion("x", question, "end-of-war-declaration-blog.txt", ("Abrams",), ((0, 6),))
     [group] = train_ranker.collect(searcher, [squad], [question])
