@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from index.config import SettingError, env_flag, load_dotenv_file
 
 
+MAX_SHARDS = 1_000
+
+
 @dataclass(frozen=True)
 class DiscordSettings:
     token: str
@@ -44,12 +47,12 @@ def _ids(name: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
-def _positive(name: str, default: int) -> int:
+def _positive(name: str, default: int, high: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise SettingError(f"{name} must be a whole number of at least 1, not {raw!r} (check .env).")
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        raise SettingError(f"{name} must be a whole number between 1 and {high:,}, not {raw!r} (check .env).")
     return int(raw)
 
 
@@ -60,11 +63,11 @@ def _shards(name: str) -> tuple[bool, int | None]:
         return False, None
     if raw == "auto":
         return True, None
-    if raw.isdigit() and int(raw) >= 1:
+    if raw.isdigit() and 1 <= int(raw) <= MAX_SHARDS:
         return True, int(raw)
     raise SettingError(
         f"{name} must be off (one gateway connection), auto (as many shards as Discord recommends) "
-        f"or a number of shards of at least 1, not {raw!r} (check .env)."
+        f"or a number of shards between 1 and {MAX_SHARDS:,}, not {raw!r} (check .env)."
     )
 
 
@@ -78,8 +81,11 @@ def discord_settings_from_env() -> DiscordSettings:
         )
     cooldown = os.environ.get("DISCORD_COOLDOWN", "").strip() or "5/30"
     match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)", cooldown)
-    if not match or int(match.group(1)) < 1:
-        raise SettingError(f"DISCORD_COOLDOWN must look like 5/30 (questions per seconds), not {cooldown!r}.")
+    if not match or not 1 <= int(match.group(1)) <= 10_000 or not 0 < float(match.group(2)) <= 86_400:
+        raise SettingError(
+            f"DISCORD_COOLDOWN must look like 5/30 (questions per seconds: 1-10,000 questions per at most "
+            f"86,400 seconds), not {cooldown!r} (check .env)."
+        )
     sharded, shard_count = _shards("DISCORD_SHARDS")
     return DiscordSettings(
         token=token,
@@ -88,8 +94,8 @@ def discord_settings_from_env() -> DiscordSettings:
         reply_in_thread=env_flag("DISCORD_REPLY_IN_THREAD", False),
         cooldown_questions=int(match.group(1)),
         cooldown_seconds=float(match.group(2)),
-        workers=_positive("DISCORD_WORKERS", 2),
-        queue_size=_positive("DISCORD_QUEUE_SIZE", 32),
+        workers=_positive("DISCORD_WORKERS", 2, 64),
+        queue_size=_positive("DISCORD_QUEUE_SIZE", 32, 10_000),
         sharded=sharded,
         shard_count=shard_count,
     )

@@ -12,8 +12,9 @@ from collections import Counter, defaultdict
 from typing import Iterable
 
 _NAME_RUN = re.compile(
-    r"\b[A-Z][\w\-’']*(?:\s+(?:(?:of|for|and|the|on|de)\s+)*[A-Z][\w\-’']*){1,5}"
+    r"(?<![\w\-’'])[A-Z][\w\-’']*+(?:\s++(?:(?:of|for|and|the|on|de)\s++)*+[A-Z][\w\-’']*+){1,5}"
 )
+"""Starts only at the start of a word and never backtracks into one: "A-A-A-..." is read once."""
 _FUNCTION_WORDS = frozenset({"of", "for", "and", "the", "on", "de"})
 MIN_LETTERS, MAX_LETTERS = 2, 6
 

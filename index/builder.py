@@ -22,15 +22,14 @@ from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
-from .acronyms import build_table, count_name_phrases
+from .acronyms import build_table
+from .analysis import analyse
 from .bm25_matrix import TokenTableBuilder, score_matrix
 from .config import Settings
 from .corpus import DocumentFile, Skipped, list_corpus, read_document
-from .cues import cue_table
 from .embedding import Encoder, ModelIdentity, describe_model, load_encoder
-from .lexical import LexicalIndex, tokenize
+from .lexical import LexicalIndex
 from .loaded import open_index
-from .sentences import split_sentences
 from .spelling import WordCounts
 from .store import (
     ACRONYMS_FILE,
@@ -52,7 +51,6 @@ from .store import (
     verify_files,
 )
 from .fsutil import sha256_file, write_atomic
-from .readable import readable
 from .units import DENSE_LEVELS, LEXICAL_LEVELS, chunker_config, dense_texts, level_spans, name_terms
 from .stores import (
     StoreWriter,
@@ -290,17 +288,20 @@ def _build(
             if isinstance(result, Skipped):
                 _skip(summary, skipped_records, result, candidate)
                 continue
-            sentences = split_sentences(result.text, max_chars=chunker_config()["max_sentence_chars"])
-            if not sentences:
+            analysis = analyse(result.text, chunker_config()["max_sentence_chars"])
+            if not analysis.sentences:
                 _skip(summary, skipped_records, Skipped(result.path, "no sentences with words in it"), candidate)
                 continue
-            units, sentence_texts = _unit_rows(result.text, sentences, len(entries), byte_offset)
+            units = analysis.units
+            units["doc"] = len(entries)
+            units["byte_start"] += byte_offset
+            units["byte_end"] += byte_offset
             encoded = result.text.encode("utf-8")
             text_out.write(encoded)
-            tokens.add(tokenize(readable(t)) for t in sentence_texts)
-            word_counts.add(result.text)
-            cue_chunks.append(cue_table(sentence_texts))
-            phrase_counts.update(count_name_phrases(result.text))
+            tokens.add(analysis.terms)
+            word_counts.update(analysis.words)
+            cue_chunks.append(analysis.cues)
+            phrase_counts.update(analysis.names)
             unit_chunks.append(units)
             paragraphs = len(set(units["paragraph"].tolist()))
             entry = DocumentEntry(
@@ -373,28 +374,6 @@ def _skip(summary: RebuildSummary, records: list[dict[str, object]], skipped: Sk
     recognised as such next time."""
     summary.skipped.append(skipped)
     records.append({"path": skipped.path, "reason": skipped.reason, "size": candidate.size, "mtime_ns": candidate.mtime_ns})
-
-
-def _unit_rows(
-    text: str, sentences: list, doc_index: int, byte_offset: int
-) -> tuple[np.ndarray, list[str]]:
-    """The unit table rows for one document, with byte offsets into text.bin."""
-    units = np.zeros(len(sentences), dtype=UNIT_DTYPE)
-    texts = []
-    byte_pos = 0
-    char_pos = 0
-    for row, sentence in enumerate(sentences):
-        byte_pos += len(text[char_pos:sentence.start].encode("utf-8"))
-        sentence_text = text[sentence.start:sentence.end]
-        byte_len = len(sentence_text.encode("utf-8"))
-        units[row] = (
-            doc_index, sentence.start, sentence.end, byte_offset + byte_pos,
-            byte_offset + byte_pos + byte_len, sentence.paragraph, sentence.line,
-        )
-        byte_pos += byte_len
-        char_pos = sentence.end
-        texts.append(sentence_text)
-    return units, texts
 
 
 @dataclass

@@ -49,20 +49,18 @@ class Settings:
     """Named rules of the answering path (`index/rules.py`) turned off."""
 
     def __post_init__(self) -> None:
-        if self.top_k < 1 or self.top_k > 20:
-            raise SettingError(f"TOP_K must be between 1 and 20, not {self.top_k}.")
+        for attribute, (name, low, high) in NUMBER_RANGES.items():
+            value = getattr(self, attribute)
+            if not low <= value <= high:
+                raise SettingError(f"{name} must be between {low:,} and {high:,}, not {value:,} (check .env).")
         if self.embed_backend not in EMBED_BACKENDS:
             raise SettingError(
                 f"EMBED_BACKEND must be one of {', '.join(EMBED_BACKENDS)}, not {self.embed_backend!r}."
             )
-        if self.max_question_chars < 10:
-            raise SettingError(f"MAX_QUESTION_CHARS must be at least 10, not {self.max_question_chars}.")
         if self.vector_store not in VECTOR_STORES:
             raise SettingError(
                 f"VECTOR_STORE must be one of {', '.join(VECTOR_STORES)}, not {self.vector_store!r} (check .env)."
             )
-        if self.ann_threshold < 1:
-            raise SettingError(f"ANN_THRESHOLD must be at least 1, not {self.ann_threshold} (check .env).")
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", self.qdrant_collection):
             raise SettingError(
                 f"QDRANT_COLLECTION must be 1-100 letters, digits, '-' or '_', not {self.qdrant_collection!r}."
@@ -73,10 +71,16 @@ class Settings:
             checked(self.rules_off)
         except RuleError as exc:
             raise SettingError(f"RULES_OFF: {exc}.") from None
-        if self.max_document_mb < 1:
-            raise SettingError(f"MAX_DOCUMENT_MB must be at least 1, not {self.max_document_mb}.")
 
 
+NUMBER_RANGES = {
+    "top_k": ("TOP_K", 1, 20),
+    "max_question_chars": ("MAX_QUESTION_CHARS", 10, 100_000),
+    "max_document_mb": ("MAX_DOCUMENT_MB", 1, 4_096),
+    "ann_threshold": ("ANN_THRESHOLD", 1, 1_000_000_000),
+}
+"""Attribute -> (setting, lowest, highest): beyond these a value is a typo, not a choice (a 4 GB text
+file would take days to embed; a question of 100,000 characters is a paste accident)."""
 EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
 VECTOR_STORES = ("faiss", "qdrant")
 

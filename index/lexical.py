@@ -47,8 +47,10 @@ def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
 
 def normalize(text: str) -> str:
     """Lower-case, unify quotes and width, and join dotted acronyms ("U.S." -> "us")."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
-    return _ACRONYM.sub(lambda m: m.group().replace(".", "") + " ", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
+    text = text.lower()
+    return _ACRONYM.sub(lambda m: m.group().replace(".", "") + " ", text) if "." in text else text
 
 
 def content_words(text: str) -> list[str]:

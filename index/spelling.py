@@ -62,11 +62,16 @@ class WordCounts:
         self.capitalised: Counter[str] = Counter()
 
     def add(self, text: str) -> None:
-        for token in WORD.findall(text):
+        for token, count in Counter(WORD.findall(text)).items():  # each spelling read once
             words = content_words(token)
             if len(words) == 1 and not words[0].isdigit():
-                self.total[words[0]] += 1
-                self.capitalised[words[0]] += token[:1].isupper()
+                self.total[words[0]] += count
+                self.capitalised[words[0]] += count if token[:1].isupper() else 0
+
+    def update(self, other: "WordCounts") -> None:
+        """Add another document's counts."""
+        self.total.update(other.total)
+        self.capitalised.update(other.capitalised)
 
     def encode(self) -> bytes:
         """As stored in the index: word -> [occurrences, capitalised], sorted so identical corpora give

@@ -118,6 +118,17 @@ def test_links_and_hidden_files_leak_nothing(quick):
 
 
 @pytest.mark.timeout(900)
+def test_documents_that_stall_and_settings_out_of_range(quick):
+    """The quick plan's ratio limit only catches a quadratic step; the 5x target is the full campaign's
+    and `scripts/bench_adversarial.py`'s."""
+    result = run_part(quick, "documents")
+    assert result.failures == []
+    figures = _figures(result)
+    assert figures["rebuild of the hostile documents (FIFO swapped in after listing)"].startswith("finished")
+    assert figures["out-of-range settings refused with a message naming them"] == "6/6"
+
+
+@pytest.mark.timeout(900)
 def test_killed_rebuilds_and_write_errors(quick):
     result = run_part(quick, "kills")
     assert result.failures == []
@@ -152,7 +163,7 @@ def test_full_campaign(tmp_path, encoder):
     from campaign_parts.results import render_table
 
     ctx = CampaignContext(FULL, SEED, tmp_path, encoder=encoder)
-    results = run_parts(ctx, ["questions", "corpus", "kills", "tamper", "load", "secrets"])
+    results = run_parts(ctx, ["questions", "corpus", "links", "documents", "index-dir", "kills", "tamper", "load", "secrets"])
     assert all(r.passed for r in results), render_table(results)
 
 

@@ -46,19 +46,28 @@ class Plan:
     cli_tamper_checks: int
     tamper_sample: int | None
     """How many tamper cases (None: all of them)."""
+    hostile_document_kb: int
+    """Size of each adversarial document whose text steps are timed against prose."""
+    document_ratio_limit: float
+    """Worst allowed time ratio to prose (the quick plan's small documents only catch a quadratic step)."""
+    hostile_build_kb: int
+    """Size of each adversarial document in the corpus that is really rebuilt (embedding included)."""
+    hostile_build_timeout: int
 
 
 FULL = Plan(
     "full", generated_questions=130, catalogue_per_category=None, cli_text_batch=True, slash_questions=40,
     cli_one_shots=6, real_corpus=True, kills=20, write_fault_limits=3, full_disk=True, tiny_files=3000,
     huge_file_mb=200, huge_file_sparse=False, nested_depth=1500, load_questions=100, load_users=20, load_rounds=2,
-    cli_tamper_checks=3, tamper_sample=None,
+    cli_tamper_checks=3, tamper_sample=None, hostile_document_kb=1024, document_ratio_limit=5.0,
+    hostile_build_kb=32, hostile_build_timeout=1800,
 )
 QUICK = Plan(
     "quick", generated_questions=10, catalogue_per_category=2, cli_text_batch=False, slash_questions=4,
     cli_one_shots=0, real_corpus=False, kills=1, write_fault_limits=1, full_disk=False, tiny_files=30,
     huge_file_mb=200, huge_file_sparse=True, nested_depth=1100, load_questions=30, load_users=10, load_rounds=1,
-    cli_tamper_checks=0, tamper_sample=6,
+    cli_tamper_checks=0, tamper_sample=6, hostile_document_kb=128, document_ratio_limit=50.0,
+    hostile_build_kb=2, hostile_build_timeout=600,
 )
 
 

@@ -14,6 +14,7 @@ MODULES = {
     "questions": "questions",
     "corpus": "corpus_faults",
     "links": "links",
+    "documents": "documents",
     "index-dir": "index_dir",
     "kills": "kills",
     "tamper": "tamper",
