@@ -24,7 +24,7 @@ def main() -> int:
     from index.corpus import CorpusError
     from index.embedding import ModelError
     from index.engine import Engine
-    from index.store import IndexProblem, RebuildBusy
+    from index.store import IndexProblem, IndexReadOnly, RebuildBusy
 
     from .discord_app import create_bot
     from .discord_config import discord_settings_from_env
@@ -35,7 +35,7 @@ def main() -> int:
         log.info("loading the engine (corpus %s, index %s)", settings.corpus_dir, settings.index_dir)
         engine = Engine.open(settings, notify=log.info)
         engine.warm_up()
-    except (SettingError, IndexProblem, CorpusError, CorpusEmpty, ModelError, RebuildBusy) as exc:
+    except (SettingError, IndexProblem, CorpusError, CorpusEmpty, ModelError, RebuildBusy, IndexReadOnly) as exc:
         print(f"error: {exc}", file=sys.stderr)  # each message names the setting or command to fix it
         return EXIT_CONFIG
     bot = create_bot(engine, discord_settings)

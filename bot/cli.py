@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from index import SettingError, settings_from_env
     from index.engine import Engine, with_paths
-    from index.store import IndexProblem, RebuildBusy
+    from index.store import IndexProblem, IndexReadOnly, RebuildBusy
 
     from .progress import TerminalProgress
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             notify=lambda message: print(message, file=sys.stderr, flush=True),
         )
         progress.close()
-    except (SettingError, IndexProblem, RebuildBusy) as exc:
+    except (SettingError, IndexProblem, RebuildBusy, IndexReadOnly) as exc:
         print(exc, file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:  # model and corpus errors carry their own advice

@@ -50,6 +50,8 @@ class Answer:
     """When not answered: the nearest passage found, to show labelled as not an answer."""
     notes: list[str] = field(default_factory=list)
     """Things the asker should know, e.g. that an over-long question was cut."""
+    index: str = ""
+    """The index version the quotes were cut from (its folder name in `INDEX_DIR`)."""
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -61,6 +63,8 @@ class Answer:
             data["closest"] = self.closest.as_json()
         if self.notes:
             data["notes"] = list(self.notes)
+        if self.index:
+            data["index"] = self.index
         return data
 
 

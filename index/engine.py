@@ -3,11 +3,13 @@
 `Engine.open` loads the embedding model and the index once per process (seconds); `answer` then takes
 milliseconds and may be called from several threads. `rebuild` brings the index up to date with the
 corpus (atomically, incrementally) and swaps it in, while questions keep being answered from the old
-one until the new one is ready.
+one until the new one is ready. A version published by another process (`scripts/rebuild_index.py`) is
+noticed between questions and swapped in the same way, so a long-running bot never quotes a stale index.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -24,9 +26,10 @@ from .ranker import Ranker, RankerError, load_ranker
 from .rules import checked
 from .search import Searcher
 from .spelling import model_dictionary
-from .store import REBUILD_HINT, IndexIncompatible, IndexProblem, IndexStale
+from .store import REBUILD_HINT, IndexFolder, IndexIncompatible, IndexProblem, IndexReadOnly, IndexStale, RebuildBusy
 
 WARM_UP_QUESTION = "What do the documents say?"
+log = logging.getLogger("quotebot.engine")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class Engine:
         self.reranker = searcher.reranker
         self._searcher = searcher
         self._rebuild_lock = threading.Lock()
+        self._folder = IndexFolder(settings.index_dir)
+        self._stamp = self._folder.current_stamp()
+        self._swap_lock = threading.Lock()
+        self.notes: list[str] = []
+        """Standing notes for every answer (e.g. that the index is older than the corpus and why)."""
 
     @classmethod
     def open(
@@ -76,6 +84,8 @@ class Engine:
                 policy = load_policy(ranker=ranker.fingerprint)
             except PolicyError as exc:
                 notify(f"{exc} Abstaining only on names the documents never mention.")
+        index = None
+        notes: list[str] = []
         try:
             index = open_index(settings)
             changes = corpus_changes(settings, index.manifest)
@@ -88,8 +98,19 @@ class Engine:
             if not auto_rebuild:
                 raise problem
             notify(f"{problem} Rebuilding the index now.")
-            rebuild(settings, full=isinstance(problem, IndexIncompatible), progress=progress, encoder=encoder)
-            index = open_index(settings)
+            try:
+                rebuild(settings, full=isinstance(problem, IndexIncompatible), progress=progress, encoder=encoder)
+            except (RebuildBusy, IndexReadOnly) as exc:
+                if not isinstance(problem, IndexStale) or index is None:
+                    raise
+                # Answering never needs the write lock: the published index still quotes its documents
+                # verbatim, as they were when it was built.
+                note = (f"{exc} Answering from the published index, built before the latest changes "
+                        f"to the corpus ({changes}).")
+                notify(note)
+                notes.append(note)
+            else:
+                index = open_index(settings)
         reranker = None
         if settings.rerank_model:
             from .rerank import CrossEncoderReranker
@@ -99,9 +120,11 @@ class Engine:
             dictionary = model_dictionary(resolve_model(settings.embed_model)[1])
         except ModelError:  # only with an encoder passed in for a model this machine lacks
             dictionary = None
-        return cls(settings, encoder, ranker, Searcher(
+        engine = cls(settings, encoder, ranker, Searcher(
             index, encoder, ranker, reranker, dictionary, settings.rules_off, policy,
         ))
+        engine.notes = notes
+        return engine
 
     def answer(self, question: str, k: int | None = None, *, abstain: bool = True) -> Answer:
         """The quotes that answer `question`, best first (at most k), or an abstention (unless
@@ -117,9 +140,40 @@ class Engine:
         if len(cleaned) > limit:
             cleaned = cleaned[:limit]
             notes.append(f"The question was cut to its first {limit} characters.")
-        return self._searcher.answer(
-            cleaned, k, show_closest=self.settings.show_closest, notes=notes, abstain=abstain
+        return self._served().answer(
+            cleaned, k, show_closest=self.settings.show_closest, notes=self.notes + notes, abstain=abstain
         )
+
+    def _served(self) -> Searcher:
+        """The searcher of the newest published version. One `stat` of `CURRENT` per question tells
+        whether a rebuild in another process published a new version; the first thread to see it
+        loads that version while the others keep answering from the one they have."""
+        stamp = self._folder.current_stamp()
+        if stamp == self._stamp or not self._swap_lock.acquire(blocking=False):
+            return self._searcher
+        try:
+            self._swap_to_current()
+            self._stamp = stamp
+        finally:
+            self._swap_lock.release()
+        return self._searcher
+
+    def _swap_to_current(self) -> None:
+        """Serve the version `CURRENT` names, unless it is the one served or cannot be opened (then the
+        served one stays, and the log says why)."""
+        try:
+            if self._folder.current() == self._searcher.index.directory:
+                return
+            index = open_index(self.settings)
+        except IndexProblem as exc:
+            log.warning("a newer index was published but cannot be served, so the one loaded stays: %s", exc)
+            return
+        searcher = self._searcher
+        self._searcher = Searcher(
+            index, self.encoder, self.ranker, self.reranker, searcher.dictionary, searcher.off, searcher.policy,
+        )
+        self.notes = []
+        log.info("now answering from %s", index.directory)
 
     @property
     def searcher(self) -> Searcher:
@@ -158,11 +212,9 @@ class Engine:
         answered from the previous version. Raises `RebuildBusy` if another rebuild holds the index."""
         with self._rebuild_lock:
             summary = rebuild(self.settings, full=full, progress=progress, encoder=self.encoder)
-            if not summary.up_to_date:
-                self._searcher = Searcher(
-                    open_index(self.settings), self.encoder, self.ranker, self.reranker, self._searcher.dictionary,
-                    self._searcher.off, self._searcher.policy,
-                )
+            with self._swap_lock:  # also when another process published the version found up to date
+                self._swap_to_current()
+                self._stamp = self._folder.current_stamp()
             return summary
 
 

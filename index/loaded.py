@@ -29,6 +29,7 @@ from .store import (
     IndexMissing,
     IndexProblem,
     Manifest,
+    VersionReader,
     load_text,
     load_units,
     read_manifest,
@@ -66,6 +67,8 @@ class LoadedIndex:
     doc_name_terms: list[frozenset[str]]
     name_idf: dict[str, float]
     doc_reference_words: dict[str, frozenset[int]]
+    reader: VersionReader | None = None
+    """The shared lock that keeps rebuilds from pruning this version while it is served."""
 
     @property
     def size(self) -> int:
@@ -94,16 +97,24 @@ def open_index(settings: Settings, verify: bool = True) -> LoadedIndex:
         raise IndexMissing(f"There is no index in {settings.index_dir} yet: {REBUILD_HINT}.")
     if not directory.is_dir():
         raise IndexCorrupt(f"{settings.index_dir}/CURRENT points at {directory.name}, which is missing: {REBUILD_HINT}.")
-    manifest = read_manifest(directory)
-    check_compatible(manifest, settings, directory)
-    if verify:
-        verify_files(directory, manifest, skip=rebuild_only_files(manifest.store, DENSE_DIR))
+    opened = folder.read_current()
+    if opened is None:
+        raise IndexMissing(f"There is no index in {settings.index_dir} yet: {REBUILD_HINT}.")
+    directory, reader = opened
     try:
-        return _load(directory, manifest, settings)
+        manifest = read_manifest(directory)
+        check_compatible(manifest, settings, directory)
+        if verify:
+            verify_files(directory, manifest, skip=rebuild_only_files(manifest.store, DENSE_DIR))
+        index = _load(directory, manifest, settings)
     except (IndexProblem, SettingError):
+        reader.close()
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        reader.close()
         raise IndexCorrupt(f"The index in {directory} could not be read ({exc}): {REBUILD_HINT}.") from exc
+    index.reader = reader
+    return index
 
 
 def check_compatible(manifest: Manifest, settings: Settings, directory: Path) -> None:

@@ -109,11 +109,12 @@ class Searcher:
         quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
         notes = list(notes or [])
         reason = self.abstention_reason(scored.plan, quotes, scored.best)
+        version = self.index.directory.name
         if reason is None or (not abstain and quotes):
-            return Answer(question, True, quotes, notes=notes)
+            return Answer(question, True, quotes, notes=notes, index=version)
         notes.append(reason)
         closest = quotes[0] if quotes and show_closest else None
-        return Answer(question, False, [], closest=closest, notes=notes)
+        return Answer(question, False, [], closest=closest, notes=notes, index=version)
 
     def _rerank(self, question: str, ids: np.ndarray, raw: np.ndarray) -> np.ndarray:
         top = np.argsort(-raw)[:RERANK_DEPTH]

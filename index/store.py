@@ -8,10 +8,13 @@ Layout of `INDEX_DIR`::
     v-<time>-<id>/     one complete index: manifest.json, units.npy, cues.npy, text.bin, acronyms.json, words.json,
                        dense/<level>/ (vectors: FAISS vectors.faiss, or ann.faiss + the exact
                        vectors.npy; Qdrant local mode: vectors.npy), lexical/<level>/ (BM25)
-    tmp-<id>/          a rebuild in progress (removed by the next rebuild if it was killed)
+    tmp-<id>/          a rebuild in progress, or an old version being deleted (removed by the next rebuild
+                       if it was killed)
 
 A reader follows `CURRENT` to a complete folder; a rebuild writes a new folder and only then moves
-`CURRENT`, so a crash at any moment leaves the previous index intact. Every file's SHA-256 is in the
+`CURRENT`, so a crash at any moment leaves the previous index intact. A reader holds a shared lock on
+the manifest of the version it serves for as long as it serves it, and a rebuild prunes only versions
+whose manifest it can lock exclusively: a running bot never loses the version under it. Every file's SHA-256 is in the
 manifest and checked on load; nothing in the format is a pickle, so loading runs no code.
 """
 
@@ -93,6 +96,10 @@ class IndexCorrupt(IndexProblem):
 
 class RebuildBusy(RuntimeError):
     """Another rebuild holds the lock on the same index folder."""
+
+
+class IndexReadOnly(RuntimeError):
+    """This user may read the index folder but not write to it, so it cannot be rebuilt here."""
 
 
 @dataclass
@@ -232,12 +239,45 @@ class IndexFolder:
             raise IndexCorrupt(f"{self.root / CURRENT_FILE} names {name!r}, not an index version: {REBUILD_HINT}.")
         return self.root / name
 
+    def current_stamp(self) -> tuple[int, int] | None:
+        """Inode and modification time of `CURRENT`: a cheap way for a long-running reader to notice,
+        between questions, that a rebuild published a new version (the pointer is replaced, not edited)."""
+        try:
+            stat = os.stat(self.root / CURRENT_FILE)
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def read_current(self) -> tuple[Path, "VersionReader"] | None:
+        """The served version with a shared lock on it, which keeps any rebuild from pruning it until
+        the `VersionReader` is closed; None when no index was ever published. A version pruned between
+        reading `CURRENT` and locking it is never returned: `CURRENT` is read again."""
+        for _ in range(20):
+            directory = self.current()
+            if directory is None:
+                return None
+            reader = VersionReader.open(directory)
+            if reader is not None:
+                return directory, reader
+            if self.current() == directory:  # not pruned: the version folder itself is damaged
+                raise IndexCorrupt(f"{self.root}/CURRENT points at {directory.name}, which has no {MANIFEST_FILE}: {REBUILD_HINT}.")
+        raise IndexCorrupt(f"{self.root}/CURRENT keeps changing while it is read; try again when the rebuilds finish.")
+
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the rebuild lock; the OS drops it if the process dies, so a killed rebuild never blocks.
-        The folder is claimed first (`claim`): nothing is written to a folder that is not the index's."""
-        self.claim()
-        with open(self.root / LOCK_FILE, "a+") as handle:
+        The folder is claimed first (`claim`): nothing is written to a folder that is not the index's.
+        A user who may not write to the folder gets `IndexReadOnly`."""
+        try:
+            self.claim()
+            handle = open(self.root / LOCK_FILE, "a+")
+        except PermissionError as exc:
+            raise IndexReadOnly(
+                f"No write access to the index folder {self.root} ({exc.strerror}): it can be read but not rebuilt "
+                "by this user. Run `python scripts/rebuild_index.py` as its owner, or set INDEX_DIR (or --index) "
+                "to a folder you own."
+            ) from None
+        with handle:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -277,13 +317,65 @@ class IndexFolder:
         return final
 
     def _prune(self, keep: Path) -> None:
+        """Delete old versions beyond `KEEP_VERSIONS`, except any a reader still holds: each is first
+        renamed to a temporary name under an exclusive lock, so no reader can lock it afterwards."""
         versions = sorted(
             (p for p in self.root.glob("v-*")
              if VERSION_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink() and p != keep),
             key=lambda p: p.stat().st_mtime,
         )
         for old in versions[: max(0, len(versions) - (KEEP_VERSIONS - 1))]:
-            shutil.rmtree(old, ignore_errors=True)
+            try:
+                descriptor = os.open(old / MANIFEST_FILE, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            except OSError:  # a damaged version without a manifest: nobody can be reading it
+                shutil.rmtree(old, ignore_errors=True)
+                continue
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(descriptor)  # in use by a running reader: the next rebuild prunes it
+                continue
+            doomed = self.root / f"tmp-{uuid.uuid4().hex[:12]}"
+            try:
+                os.rename(old, doomed)
+            finally:
+                os.close(descriptor)
+            shutil.rmtree(doomed, ignore_errors=True)
+
+
+class VersionReader:
+    """A shared lock on one version's manifest, held while a process serves that version; closing it
+    (or the process ending) lets a later rebuild prune the version."""
+
+    def __init__(self, descriptor: int) -> None:
+        self._descriptor = descriptor
+
+    @classmethod
+    def open(cls, directory: Path) -> "VersionReader | None":
+        """Lock `directory`'s manifest shared; None when the version is gone or going (renamed away by
+        a pruner since it was found)."""
+        path = directory / MANIFEST_FILE
+        try:
+            descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        fcntl.flock(descriptor, fcntl.LOCK_SH)  # waits only while a pruner renames the folder
+        try:
+            in_place = os.stat(path, follow_symlinks=False).st_ino == os.fstat(descriptor).st_ino
+        except OSError:
+            in_place = False
+        if not in_place:
+            os.close(descriptor)
+            return None
+        return cls(descriptor)
+
+    def close(self) -> None:
+        if self._descriptor >= 0:
+            os.close(self._descriptor)
+            self._descriptor = -1
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def record_files(directory: Path, names: list[str]) -> dict[str, dict[str, Any]]:

@@ -2,14 +2,17 @@
 
     python scripts/campaign.py [--only PART[,PART...]] [--seed N] [--quick] [--work DIR] [--keep]
 
-Parts (all by default, in this order): questions, corpus, links, documents, index-dir, kills, tamper, load,
-secrets.
+Parts (all by default, in this order): questions, corpus, links, documents, index-dir, stale, touched,
+kills, tamper, load, secrets.
   questions  200+ hostile questions through the CLI and the real discord.py client (fake Discord server)
   corpus     hostile corpus files (bad encodings, 200 MB, vanishing, unreadable, symlink loop, depth, many)
   links      symlinks out of the corpus (to ../.env, a folder outside, /etc) and hidden files holding a secret
   documents  1 MB documents made to stall the text steps (timed against prose); a FIFO swapped in after
              listing; settings out of range
   index-dir  INDEX_DIR at a folder of user files, the corpus, a folder holding it, one inside it
+  stale      a --json - session answering while the index is rebuilt 3 times elsewhere; /reindex after it
+  touched    one-shot questions on touched (same bytes) and changed documents: lock held by another
+             rebuild, --no-rebuild, a user who cannot write the index folder
   kills      kill -9 of rebuilds at 20 hooked and random moments; a file-size limit and a full disk
   tamper     tampered index files: truncated, bit-flipped, swapped, another model, pickles, escapes
   load       100 questions from 20 users through Discord while /reindex runs
@@ -32,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-PARTS = ("questions", "corpus", "links", "documents", "index-dir", "kills", "tamper", "load", "secrets")
+PARTS = ("questions", "corpus", "links", "documents", "index-dir", "stale", "touched", "kills", "tamper", "load", "secrets")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     from index.corpus import CorpusError
     from index.embedding import ModelError
     from index.engine import with_paths
-    from index.store import IndexProblem, RebuildBusy
+    from index.store import IndexProblem, IndexReadOnly, RebuildBusy
 
     try:
         settings = with_paths(settings_from_env(), args.corpus, args.index)
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         progress = TerminalProgress(enabled=False if args.quiet else None)
         summary = rebuild(settings, full=args.full, progress=progress)
         progress.close()
-    except (SettingError, CorpusEmpty, CorpusError, ModelError, IndexProblem, RebuildBusy, OSError) as exc:
+    except (SettingError, CorpusEmpty, CorpusError, ModelError, IndexProblem, RebuildBusy, IndexReadOnly, OSError) as exc:
         print(f"rebuild failed: {exc}", file=sys.stderr)
         if "still serving" not in str(exc):
             print("The previous index, if any, is unchanged and still serving.", file=sys.stderr)

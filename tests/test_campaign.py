@@ -129,6 +129,22 @@ def test_documents_that_stall_and_settings_out_of_range(quick):
 
 
 @pytest.mark.timeout(900)
+def test_a_batch_session_never_quotes_a_stale_index(quick):
+    result = run_part(quick, "stale")
+    assert result.failures == []
+    figures = _figures(result)
+    assert figures["stale quotes (not verbatim against the version they were cut from) / errors"] == "0 / 0"
+    assert figures["answers after the last rebuild from the newest version"] == "4/4"
+
+
+@pytest.mark.timeout(900)
+def test_touched_documents_and_impossible_rebuilds_still_get_answers(quick):
+    result = run_part(quick, "touched")
+    assert result.failures == []
+    assert _figures(result)["questions failed on touched-but-unchanged corpora"].startswith("0/")
+
+
+@pytest.mark.timeout(900)
 def test_killed_rebuilds_and_write_errors(quick):
     result = run_part(quick, "kills")
     assert result.failures == []
@@ -163,7 +179,8 @@ def test_full_campaign(tmp_path, encoder):
     from campaign_parts.results import render_table
 
     ctx = CampaignContext(FULL, SEED, tmp_path, encoder=encoder)
-    results = run_parts(ctx, ["questions", "corpus", "links", "documents", "index-dir", "kills", "tamper", "load", "secrets"])
+    results = run_parts(ctx, ["questions", "corpus", "links", "documents", "index-dir", "stale", "touched", "kills",
+                                 "tamper", "load", "secrets"])
     assert all(r.passed for r in results), render_table(results)
 
 

@@ -15,6 +15,8 @@ MODULES = {
     "corpus": "corpus_faults",
     "links": "links",
     "documents": "documents",
+    "stale": "stale",
+    "touched": "touched",
     "index-dir": "index_dir",
     "kills": "kills",
     "tamper": "tamper",
