@@ -54,20 +54,21 @@ def main(argv: list[str] | None = None) -> int:
     from index.store import IndexProblem, IndexReadOnly, RebuildBusy
 
     from .progress import TerminalProgress
+    from .render import visible
 
     try:
         settings = with_paths(settings_from_env(), args.corpus, args.index)
         progress = TerminalProgress()
         engine = Engine.open(
             settings, auto_rebuild=not args.no_rebuild, progress=progress,
-            notify=lambda message: print(message, file=sys.stderr, flush=True),
+            notify=lambda message: print(visible(message, keep="\n"), file=sys.stderr, flush=True),
         )
         progress.close()
     except (SettingError, IndexProblem, RebuildBusy, IndexReadOnly) as exc:
-        print(exc, file=sys.stderr)
+        print(visible(str(exc), keep="\n"), file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:  # model and corpus errors carry their own advice
-        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        print(visible(f"{type(exc).__name__}: {exc}", keep="\n"), file=sys.stderr)
         return EXIT_FAILURE
 
     if one_shot:

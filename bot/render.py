@@ -20,15 +20,44 @@ WRAPPED_LINE_MIN_CHARS = 40
 """A line at least this long that does not end a paragraph was wrapped by an editor."""
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Characters a terminal acts on instead of showing: C0 and C1 controls (escape sequences, carriage
+return, backspace), line and paragraph separators, and bidirectional overrides."""
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(text: str, keep: str = "") -> str:
+    """`text` with every control character but those in `keep` shown as an escape (`\\x1b`, `\\u202e`), so a
+    document or file name cannot recolour the terminal, move the cursor or forge a line of output."""
+    def escaped(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in keep:
+            return char
+        if char in _NAMED:
+            return _NAMED[char]
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return _CONTROL.sub(escaped, text)
+
+
+def visible_text(text: str) -> str:
+    """Document text for the terminal: line breaks and tabs kept, every other control shown escaped."""
+    return visible(text, keep="\n\t")
+
+
 def source_line(quote: Quote) -> str:
-    return f"{quote.doc}, paragraph {quote.paragraph} (line {quote.line})"
+    return f"{visible(quote.doc)}, paragraph {quote.paragraph} (line {quote.line})"
 
 
 def emphasise(quote: Quote, ansi: bool) -> str:
-    """The quote with its answering sentence in bold (ANSI on a terminal, ** elsewhere)."""
+    """The quote with its answering sentence in bold (ANSI on a terminal, ** elsewhere); control
+    characters of the text shown escaped."""
     start, end = quote.focus
     on, off = (BOLD, RESET) if ansi else ("**", "**")
-    return quote.text[:start] + on + quote.text[start:end] + off + quote.text[end:]
+    text = quote.text
+    return visible_text(text[:start]) + on + visible_text(text[start:end]) + off + visible_text(text[end:])
 
 
 def display_lines(text: str) -> list[str]:
@@ -57,16 +86,16 @@ def _block(text: str, width: int) -> str:
 def render_answer(answer: Answer, ansi: bool = False, width: int = 100) -> str:
     out = []
     for note in answer.notes if answer.answered else []:
-        out.append(f"({note})")
+        out.append(f"({visible(note)})")
     if answer.answered:
         for rank, quote in enumerate(answer.quotes, 1):
             out.append(f"{rank}. {source_line(quote)}  [score {quote.score:.2f}]")
             out.append(_block(emphasise(quote, ansi), width))
             out.append("")
     else:
-        out.append(NOT_ANSWERED + (" " + " ".join(answer.notes) if answer.notes else ""))
+        out.append(NOT_ANSWERED + (" " + visible(" ".join(answer.notes)) if answer.notes else ""))
         if answer.closest is not None:
             out.append("")
             out.append(f"Closest passage (not an answer): {source_line(answer.closest)}")
-            out.append(_block(answer.closest.text, width))
+            out.append(_block(visible_text(answer.closest.text), width))
     return "\n".join(out).rstrip() + "\n"

@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bot.progress import TerminalProgress
+    from bot.render import visible
     from index import SettingError, settings_from_env
     from index.builder import CorpusEmpty, rebuild
     from index.corpus import CorpusError
@@ -34,12 +35,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = with_paths(settings_from_env(), args.corpus, args.index)
-        print(f"corpus {settings.corpus_dir}\nindex  {settings.index_dir}", file=sys.stderr, flush=True)
+        print(visible(f"corpus {settings.corpus_dir}\nindex  {settings.index_dir}", keep="\n"), file=sys.stderr, flush=True)
         progress = TerminalProgress(enabled=False if args.quiet else None)
         summary = rebuild(settings, full=args.full, progress=progress)
         progress.close()
     except (SettingError, CorpusEmpty, CorpusError, ModelError, IndexProblem, RebuildBusy, IndexReadOnly, OSError) as exc:
-        print(f"rebuild failed: {exc}", file=sys.stderr)
+        print(visible(f"rebuild failed: {exc}", keep="\n"), file=sys.stderr)
         if "still serving" not in str(exc):
             print("The previous index, if any, is unchanged and still serving.", file=sys.stderr)
         return 1
@@ -48,9 +49,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def format_summary(summary) -> str:
+    """The summary as terminal lines; file names and reasons with control characters shown escaped, so
+    a file name holding a newline or an escape sequence cannot forge or recolour a line."""
+    from bot.render import visible
+
     lines = []
     if summary.note:
-        lines.append(summary.note)
+        lines.append(visible(summary.note))
     if summary.up_to_date:
         lines.append("Index is up to date: nothing changed in the corpus.")
     lines.append(
@@ -63,10 +68,10 @@ def format_summary(summary) -> str:
         lines.append(f"deleted {len(summary.pruned_collections)} Qdrant collections no kept version uses")
     for label, paths in (("added", summary.added), ("changed", summary.changed), ("removed", summary.removed)):
         if paths:
-            lines.append(f"{label} ({len(paths)}): " + ", ".join(paths[:10]) + (" ..." if len(paths) > 10 else ""))
+            lines.append(f"{label} ({len(paths)}): " + ", ".join(map(visible, paths[:10])) + (" ..." if len(paths) > 10 else ""))
     if summary.skipped:
         lines.append(f"skipped ({len(summary.skipped)}):")
-        lines.extend(f"  {s.path}: {s.reason}" for s in summary.skipped)
+        lines.extend(f"  {visible(s.path)}: {visible(s.reason)}" for s in summary.skipped)
     return "\n".join(lines)
 
 
