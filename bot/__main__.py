@@ -23,20 +23,25 @@ def main() -> int:
     from index.builder import CorpusEmpty
     from index.corpus import CorpusError
     from index.embedding import ModelError
+    from index.redact import RedactingFilter, redact
     from index.engine import Engine
     from index.store import IndexProblem, IndexReadOnly, RebuildBusy
 
     from .discord_app import create_bot
     from .discord_config import discord_settings_from_env
 
+    settings = None
     try:
         discord_settings = discord_settings_from_env()
         settings = settings_from_env()
+        for handler in logging.getLogger().handlers:  # every log line, ours and the libraries'
+            handler.addFilter(RedactingFilter(settings))
         log.info("loading the engine (corpus %s, index %s)", settings.corpus_dir, settings.index_dir)
         engine = Engine.open(settings, notify=log.info)
         engine.warm_up()
     except (SettingError, IndexProblem, CorpusError, CorpusEmpty, ModelError, RebuildBusy, IndexReadOnly) as exc:
-        print(f"error: {exc}", file=sys.stderr)  # each message names the setting or command to fix it
+        message = redact(str(exc), settings) if settings is not None else str(exc)
+        print(f"error: {message}", file=sys.stderr)  # each message names the setting or command to fix it
         return EXIT_CONFIG
     bot = create_bot(engine, discord_settings)
     return run(bot, discord_settings.token)

@@ -51,24 +51,30 @@ def main(argv: list[str] | None = None) -> int:
 
     from index import SettingError, settings_from_env
     from index.engine import Engine, with_paths
+    from index.redact import redact
     from index.store import IndexProblem, IndexReadOnly, RebuildBusy
 
     from .progress import TerminalProgress
     from .render import visible
+
+    settings = None
+
+    def shown(message: str) -> str:
+        return visible(redact(message, settings) if settings is not None else message, keep="\n")
 
     try:
         settings = with_paths(settings_from_env(), args.corpus, args.index)
         progress = TerminalProgress()
         engine = Engine.open(
             settings, auto_rebuild=not args.no_rebuild, progress=progress,
-            notify=lambda message: print(visible(message, keep="\n"), file=sys.stderr, flush=True),
+            notify=lambda message: print(shown(message), file=sys.stderr, flush=True),
         )
         progress.close()
     except (SettingError, IndexProblem, RebuildBusy, IndexReadOnly) as exc:
-        print(visible(str(exc), keep="\n"), file=sys.stderr)
+        print(shown(str(exc)), file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:  # model and corpus errors carry their own advice
-        print(visible(f"{type(exc).__name__}: {exc}", keep="\n"), file=sys.stderr)
+        print(shown(f"{type(exc).__name__}: {exc}"), file=sys.stderr)
         return EXIT_FAILURE
 
     if one_shot:

@@ -23,6 +23,7 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 
 from .config import SettingError, Settings
+from .redact import public_url, redact
 from .vectors import RAW_FILE, StoreMismatch
 
 INSTALL_HINT = "pip install qdrant-client==1.20.0"
@@ -47,7 +48,13 @@ def connect(settings: Settings) -> Any:
             f"run `{INSTALL_HINT}`, or set VECTOR_STORE=faiss in .env."
         ) from None
     if settings.qdrant_url:
-        return QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key or None)
+        try:
+            return QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key or None)
+        except Exception as exc:  # a malformed URL: the client's message may quote it whole
+            raise SettingError(
+                f"QDRANT_URL={public_url(settings.qdrant_url)} cannot be used ({type(exc).__name__}: "
+                f"{redact(str(exc), settings)}): fix QDRANT_URL in .env."
+            ) from None
     return QdrantClient(location=":memory:")
 
 
@@ -65,7 +72,8 @@ def server_call(settings: Settings, what: str, call: Callable[[], T]) -> T:
         if not settings.qdrant_url:
             raise
         raise QdrantUnreachable(
-            f"The Qdrant server at QDRANT_URL={settings.qdrant_url} failed to {what} ({type(exc).__name__}: {exc}): "
+            f"The Qdrant server at QDRANT_URL={public_url(settings.qdrant_url)} failed to {what} "
+            f"({type(exc).__name__}: {redact(str(exc), settings)}): "
             "start it, or fix QDRANT_URL / QDRANT_API_KEY in .env."
         ) from exc
 

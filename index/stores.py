@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .redact import public_url
 from .ann import parameters_for
 from .vectors import FLAT_KIND, FaissStore, VectorStore
 
@@ -48,9 +49,10 @@ def incompatibility(record: dict[str, Any], settings: Settings) -> str:
     backend = backend_of(record)
     if backend != settings.vector_store:
         return f"was built for VECTOR_STORE={backend}, not VECTOR_STORE={settings.vector_store}"
-    if backend == QDRANT and record.get("url", "") != settings.qdrant_url:
-        where = record.get("url") or "in-process (local mode)"
-        return f"keeps its vectors in Qdrant at {where}, not at QDRANT_URL={settings.qdrant_url or '(empty: local mode)'}"
+    if backend == QDRANT and public_url(record.get("url", "")) != public_url(settings.qdrant_url):
+        where = public_url(record.get("url", "")) or "in-process (local mode)"
+        return (f"keeps its vectors in Qdrant at {where}, not at "
+                f"QDRANT_URL={public_url(settings.qdrant_url) or '(empty: local mode)'}")
     return ""
 
 
@@ -106,7 +108,7 @@ class StoreWriter:
         kinds = {entry["kind"] for entry in self.levels.values()}
         if self.settings.vector_store == QDRANT:
             return {"backend": QDRANT, "kind": kinds.pop() if len(kinds) == 1 else "mixed",
-                    "url": self.settings.qdrant_url, "levels": self.levels}
+                    "url": public_url(self.settings.qdrant_url), "levels": self.levels}  # never the credentials
         kind = FLAT_KIND if kinds == {FLAT_KIND} else next(k for k in sorted(kinds) if k != FLAT_KIND)
         return {"backend": FAISS, "kind": kind, "ann_threshold": self.settings.ann_threshold, "levels": self.levels}
 

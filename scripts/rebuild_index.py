@@ -31,8 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     from index.corpus import CorpusError
     from index.embedding import ModelError
     from index.engine import with_paths
+    from index.redact import redact
     from index.store import IndexProblem, IndexReadOnly, RebuildBusy
 
+    settings = None
     try:
         settings = with_paths(settings_from_env(), args.corpus, args.index)
         print(visible(f"corpus {settings.corpus_dir}\nindex  {settings.index_dir}", keep="\n"), file=sys.stderr, flush=True)
@@ -40,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = rebuild(settings, full=args.full, progress=progress)
         progress.close()
     except (SettingError, CorpusEmpty, CorpusError, ModelError, IndexProblem, RebuildBusy, IndexReadOnly, OSError) as exc:
-        print(visible(f"rebuild failed: {exc}", keep="\n"), file=sys.stderr)
+        message = redact(str(exc), settings) if settings is not None else str(exc)
+        print(visible(f"rebuild failed: {message}", keep="\n"), file=sys.stderr)
         if "still serving" not in str(exc):
             print("The previous index, if any, is unchanged and still serving.", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from index.redact import redact
 from index.store import RebuildBusy
 
 from ..discord_app import NO_MENTIONS, AnyQuoteBot
@@ -39,7 +40,8 @@ class Admin(commands.Cog):
             text = "A rebuild is already running; its result will be used when it finishes."
         except Exception as exc:  # the old index keeps serving; say why in the channel
             log.exception("reindex failed")
-            text = f"The rebuild failed ({escape(str(exc))[:1500]}); the previous index is still answering."
+            reason = redact(str(exc), self.bot.engine.settings)  # never a credential in the channel
+            text = f"The rebuild failed ({escape(reason)[:1500]}); the previous index is still answering."
         else:
             text = "Index " + ("already up to date" if summary.up_to_date else "rebuilt") + (
                 f": {summary.documents} documents, {summary.units} sentences, {summary.embedded_units} embedded, "

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
+from dataclasses import replace
 
 from fake_discord import CloseCode, FakeDiscord, Permission, discord_pointed_at
 
@@ -57,6 +59,12 @@ def run(ctx: CampaignContext) -> PartResult:
     result.figure("token occurrences in everything captured", f"{sum(leaks.values())} in {texts:,} texts ({kinds}), "
                   f"{chars / 1e6:.2f} M characters" + (f"; found in {leaks}" if leaks else ""))
     result.check(not leaks, f"the token appears in captured output: {leaks}")
+    credentials = {name: ctx.capture.occurrences(secret) for name, secret in
+                   zip(("QDRANT_URL password", "QDRANT_URL api_key", "QDRANT_API_KEY"), getattr(ctx, "credentials", ()))}
+    shown = {name: n for name, found in credentials.items() for n in [sum(found.values())] if n}
+    result.figure("Qdrant credentials in everything captured (CLI, rebuild, /reindex reply, logs)",
+                  f"{sum(shown.values())} of {len(credentials)} secrets" + (f"; found {shown}" if shown else ""))
+    result.check(not shown, f"Qdrant credentials appear in captured output: {shown}")
     result.seconds = time.monotonic() - started
     return result
 
@@ -79,6 +87,7 @@ def _provoke(ctx: CampaignContext, engine: Engine, settings, result: PartResult)
     if ctx.plan.name == "full":  # loads the model, then finds no route to discord.com
         offline = ctx.run_child(["-m", "bot"], source="bot-offline", env=ctx.child_env(settings, DISCORD_TOKEN=ctx.token), timeout=300)
         ctx.say(f"secrets: `python -m bot` without a route to Discord exited {offline.returncode}")
+    _qdrant_credentials(ctx, settings, result)
     doomed, _ = small_corpus(ctx.folder("secrets/doomed-docs"))
     failing = Engine.open(settings_for(doomed, ctx.folder("secrets") / "doomed-index"), encoder=ctx.encoder)
     for document in [p for p in doomed.rglob("*") if p.is_file()]:
@@ -86,10 +95,27 @@ def _provoke(ctx: CampaignContext, engine: Engine, settings, result: PartResult)
     with_bot(failing, ctx.token, ctx.capture, lambda fake, bot: _failing_reindex(fake, result))
 
 
-async def _failing_reindex(fake: FakeDiscord, result: PartResult) -> None:
+def _qdrant_credentials(ctx: CampaignContext, settings, result: PartResult) -> None:
+    """Credentials inside QDRANT_URL and QDRANT_API_KEY, with no server there: the CLI, the rebuild
+    script and a /reindex in the bot all fail, and must name QDRANT_URL without the credentials."""
+    password, query_key, api_key = (f"{kind}-{secrets.token_urlsafe(12)}" for kind in ("pw", "qk", "ak"))
+    ctx.credentials = (password, query_key, api_key)
+    url = f"http://quotebot:{password}@127.0.0.1:9/?api_key={query_key}"
+    qdrant = {"VECTOR_STORE": "qdrant", "QDRANT_URL": url, "QDRANT_API_KEY": api_key}
+    for source, args in (("qdrant-cli", ["-m", "bot.cli", "--json", "what did the harbour master count?"]),
+                         ("qdrant-rebuild", ["scripts/rebuild_index.py", "--index", str(ctx.folder("secrets") / "qdrant-index")])):
+        run = ctx.run_child(args, source=source, env=ctx.child_env(settings, **qdrant), timeout=300)
+        result.check(run.returncode == 1 and b"QDRANT_URL=http://***@127.0.0.1:9/?api_key=***" in run.stderr,
+                     f"{source} with an unreachable Qdrant: exit {run.returncode}, {run.stderr[-400:]!r}")
+    engine = Engine.open(settings, encoder=ctx.encoder)
+    engine.settings = replace(settings, vector_store="qdrant", qdrant_url=url, qdrant_api_key=api_key)
+    with_bot(engine, ctx.token, ctx.capture, lambda fake, bot: _failing_reindex(fake, result, "127.0.0.1"))
+
+
+async def _failing_reindex(fake: FakeDiscord, result: PartResult, says: str = "previous index is still answering") -> None:
     interaction = fake.invoke_slash_command("reindex", user_id=fake.world.user("admin").id)
     followup = await fake.wait_for_followup(interaction.id, timeout=120)
-    result.check("previous index is still answering" in followup.get("content", ""),
+    result.check("previous index is still answering" in followup.get("content", "") and says in followup.get("content", ""),
                  f"a failed /reindex replied {followup.get('content', '')[:200]!r}")
 
 
