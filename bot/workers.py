@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
+
+from discord.ext import commands
 
 T = TypeVar("T")
 
@@ -36,19 +37,18 @@ class WorkerPool:
 
 
 class Cooldown:
-    """At most `rate` questions per `per` seconds for each user."""
+    """At most `rate` questions per `per` seconds for each user: discord.py's `CooldownMapping`, keyed
+    by user id, which forgets a user once a whole window has passed without a question from them, so
+    the table holds only users seen within the last `per` seconds."""
 
     def __init__(self, rate: int, per: float) -> None:
         self.rate, self.per = rate, per
-        self._asked: dict[int, deque[float]] = defaultdict(deque)
+        self._mapping: commands.CooldownMapping[int] = commands.CooldownMapping.from_cooldown(rate, per, lambda user_id: user_id)
 
     def retry_after(self, user_id: int, now: float | None = None) -> float:
         """0 if the user may ask now (and counts the question), else seconds to wait."""
-        now = time.monotonic() if now is None else now
-        asked = self._asked[user_id]
-        while asked and now - asked[0] >= self.per:
-            asked.popleft()
-        if len(asked) >= self.rate:
-            return self.per - (now - asked[0])
-        asked.append(now)
-        return 0.0
+        return self._mapping.update_rate_limit(user_id, time.time() if now is None else now) or 0.0
+
+    def __len__(self) -> int:
+        """Users currently remembered."""
+        return len(self._mapping._cache)

@@ -55,6 +55,7 @@ class Engine:
         self._folder = IndexFolder(settings.index_dir)
         self._stamp = self._folder.current_stamp()
         self._swap_lock = threading.Lock()
+        self._sources: tuple[object, list[SourceInfo]] | None = None
         self.notes: list[str] = []
         """Standing notes for every answer (e.g. that the index is older than the corpus and why)."""
 
@@ -199,9 +200,13 @@ class Engine:
         self.answer(WARM_UP_QUESTION)
 
     def sources(self) -> list[SourceInfo]:
-        return [
-            SourceInfo(d.path, d.size, d.units, d.indexed_at) for d in self._searcher.index.manifest.documents
-        ]
+        """The served version's documents, listed once per version (front-ends page through it)."""
+        index = self._served().index
+        listed = self._sources
+        if listed is None or listed[0] is not index:
+            listed = (index, [SourceInfo(d.path, d.size, d.units, d.indexed_at) for d in index.manifest.documents])
+            self._sources = listed
+        return listed[1]
 
     @property
     def index_directory(self) -> str:

@@ -200,3 +200,34 @@ def test_disallowed_intents_give_advice(engine, capsys):
         assert run(bot, TOKEN) == 1
     err = capsys.readouterr().err
     assert "Message Content" in err and TOKEN not in err
+
+
+def test_sources_pages_through_many_documents_off_the_event_loop(engine, monkeypatch):
+    """20,000 documents: each page fits one message and says how to get the next; the listing is
+    built in a thread, so the event loop (and the gateway heartbeat) is never held up by it."""
+    import threading
+
+    from index.engine import SourceInfo
+
+    many = [SourceInfo(f"handbook/section-{n:05d}.md", 1000 + n, 12, "2026-12-04T00:00:00") for n in range(20_000)]
+    built_on: list[str] = []
+
+    def sources():
+        built_on.append(threading.current_thread().name)
+        return many
+
+    monkeypatch.setattr(engine, "sources", sources)
+
+    async def run_it(fake: FakeDiscord, bot: QuoteBot) -> None:
+        pages = {}
+        for page in (1, 2, 1000, 5000):
+            interaction = fake.invoke_slash_command("sources", {"page": page}, user_id=fake.world.user("alice").id)
+            pages[page] = (await fake.wait_for_callback(interaction.id))["data"]["content"]
+        assert all(len(text) <= 2000 for text in pages.values())
+        assert pages[1].startswith("20,000 document(s), page 1 of 1,000:") and "section-00000.md" in pages[1]
+        assert "section-00020.md" in pages[2] and pages[2].endswith("Next: `/sources page:3`")
+        assert "section-19999.md" in pages[1000] and "Next" not in pages[1000]
+        assert pages[5000] == pages[1000], "a page past the end shows the last"
+        assert threading.main_thread().name not in built_on
+
+    scenario(engine, run_it)
