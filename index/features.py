@@ -14,6 +14,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass
+from typing import Container, Iterator
 
 import numpy as np
 
@@ -92,7 +93,7 @@ def plan_query(
     """`dictionary`: words of the language (`index.spelling.model_dictionary`), never taken for typos;
     `off`: names of question rewriters (`index/rules.py`) not to apply."""
     sentences = index.lexical["sentences"]
-    name_vocabulary = frozenset().union(*index.doc_name_terms) if index.doc_name_terms else frozenset()
+    name_vocabulary = index.name_vocabulary
     chat = "chat_forms" not in off
     text = analyse(question, chat).text
     if "acronyms" not in off:
@@ -107,7 +108,7 @@ def plan_query(
         """Whether the documents contain the word, up to accents (typos were corrected in `text`)."""
         terms = tokenize(word)
         return any(t in sentences or t in name_vocabulary for t in terms) or any(
-            _names_file(word, name_word) for name_word in name_vocabulary
+            True for _ in file_words_named(word, name_vocabulary)
         ) or any(index.speller.correct(w, name=True, typos=False) is not None for w in content_words(word))
 
     unknown_sources = tuple(" ".join(name) for name in analysis.source_names if not any(known(w) for w in name))
@@ -117,18 +118,26 @@ def plan_query(
     ) + tuple(year for year in analysis.years if not known(year))
     referenced: set[int] = set()
     for word in content_words(text):
-        for name_word, docs in index.doc_reference_words.items():
-            if _names_file(word, name_word):
-                referenced |= docs
+        for name_word in file_words_named(word, index.doc_reference_words):
+            referenced |= index.doc_reference_words[name_word]
     return QueryPlan(
         question, text, analysis, tuple(tokenize(text)), source, unknown, unknown_sources, unknown_names,
         frozenset(referenced),
     )
 
 
-def _names_file(word: str, name_word: str) -> bool:
-    """Whether a question word refers to a file-name word ("blogger" to "blog", "herald" to "herald")."""
-    return word == name_word or (len(name_word) >= 4 and word.startswith(name_word))
+FILE_WORD_MIN_PREFIX = 4
+"""A question word refers to a file-name word it equals or starts with, if that has this many letters."""
+
+
+def file_words_named(word: str, file_words: Container[str]) -> Iterator[str]:
+    """The file-name words a question word refers to ("blogger" to "blog", "herald" to "herald"):
+    looked up by the word's own prefixes, so the time does not grow with the number of files."""
+    if word in file_words:
+        yield word
+    for length in range(FILE_WORD_MIN_PREFIX, len(word)):
+        if word[:length] in file_words:
+            yield word[:length]
 
 
 def expand_acronyms(index: LoadedIndex, text: str) -> str:

@@ -65,6 +65,8 @@ class LoadedIndex:
     same_doc_after: np.ndarray
     doc_names: list[str]
     doc_name_terms: list[frozenset[str]]
+    name_vocabulary: frozenset[str]
+    """Every file-name term of the corpus, built once so no question pays for the number of files."""
     name_idf: dict[str, float]
     doc_reference_words: dict[str, frozenset[int]]
     reader: VersionReader | None = None
@@ -177,6 +179,7 @@ def _load(directory: Path, manifest: Manifest, settings: Settings) -> LoadedInde
         same_doc_after=np.r_[doc_of[1:] == doc_of[:-1], False],
         doc_names=doc_names,
         doc_name_terms=name_sets,
+        name_vocabulary=frozenset(name_counts),
         name_idf={t: math.log(1 + len(doc_names) / c) for t, c in name_counts.items()},
         doc_reference_words=_doc_reference_words(doc_names, sentences, len(units)),
     )
