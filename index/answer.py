@@ -1,7 +1,8 @@
 """What the engine returns: an `Answer` made of verbatim `Quote`s.
 
-Every quote's `text` is exactly `document[start:end]` of the indexed document; front-ends render these
-and never build quote text themselves.
+Every quote's `text` is exactly `document[start:end]` of the indexed document (for a PDF, HTML or .docx
+file: of the text extracted from it, which the index stores); front-ends render these and never build
+quote text themselves.
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ class Quote:
     """1-based paragraph of the document where the quote starts."""
     focus: tuple[int, int]
     """The answering sentence, as offsets into `text` (the rest is context around it)."""
+    page: int | None = None
+    """PDF: the page of the original file the quote starts on (1-based)."""
+    section: str | None = None
+    """HTML and .docx: the heading the quote is under in the original file."""
 
     def as_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "doc": self.doc,
             "start": self.start,
             "end": self.end,
@@ -37,6 +42,11 @@ class Quote:
             "score": round(self.score, 4),
             "line": self.line,
         }
+        if self.page is not None:
+            data["page"] = self.page
+        if self.section is not None:
+            data["section"] = self.section
+        return data
 
 
 @dataclass(frozen=True)

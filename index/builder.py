@@ -79,13 +79,14 @@ class IndexWriteError(OSError):
 class Progress(Protocol):
     """Where a rebuild reports what it is doing; the rebuild script draws bars from it."""
 
-    def stage(self, name: str, total: int) -> None: ...
+    def stage(self, name: str, total: int, unit: str = "items") -> None:
+        """A stage starts: `total` of `unit` ("documents", "texts", "levels") to go."""
 
     def advance(self, n: int) -> None: ...
 
 
 class _Silent:
-    def stage(self, name: str, total: int) -> None:
+    def stage(self, name: str, total: int, unit: str = "items") -> None:
         pass
 
     def advance(self, n: int) -> None:
@@ -104,6 +105,9 @@ class RebuildSummary:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     reused: int = 0
+    """Documents whose vectors were copied from the previous version instead of embedded."""
+    unchanged: int = 0
+    """Documents the same as in the previous version (re-embedded anyway with --full)."""
     skipped: list[Skipped] = field(default_factory=list)
     up_to_date: bool = False
     full: bool = False
@@ -195,6 +199,16 @@ def _previous_index(folder: IndexFolder, settings: Settings, full: bool) -> tupl
     return _Previous(current, manifest), ""
 
 
+def _served_documents(folder: IndexFolder) -> dict[str, str]:
+    """Path -> content hash of the documents in the served version (also when its vectors are not
+    reused, as with --full), so the summary names what really was added, changed and removed."""
+    try:
+        current = folder.current()
+        return {d.path: d.sha256 for d in read_manifest(current).documents} if current else {}
+    except IndexProblem:
+        return {}
+
+
 def _level_sizes(manifest: Manifest) -> dict[str, int]:
     units = manifest.unit_count
     return {"sentences": units, "windows": units, "paragraphs": sum(d.paragraphs for d in manifest.documents)}
@@ -251,7 +265,7 @@ def _summarise_unchanged(summary: RebuildSummary, manifest: Manifest) -> None:
     summary.up_to_date = True
     summary.documents = len(manifest.documents)
     summary.units = manifest.unit_count
-    summary.reused = len(manifest.documents)
+    summary.reused = summary.unchanged = len(manifest.documents)
     summary.skipped = [Skipped(s["path"], s["reason"]) for s in manifest.skipped]
 
 
@@ -267,7 +281,7 @@ def _build(
 ) -> Manifest:
     """Write a complete index into `temp` and return its manifest."""
     reusable = {d.sha256: d for d in previous.manifest.documents} if previous else {}
-    old_paths = {d.path: d.sha256 for d in previous.manifest.documents} if previous else {}
+    old_paths = _served_documents(IndexFolder(settings.index_dir))
     entries: list[DocumentEntry] = []
     skipped_records: list[dict[str, object]] = [{"path": s.path, "reason": s.reason} for s in listing_skips]
     summary.skipped = list(listing_skips)
@@ -280,7 +294,7 @@ def _build(
     unit_count = paragraph_count = byte_offset = 0
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
-    progress.stage("reading", len(candidates))
+    progress.stage("reading", len(candidates), "documents")
     with open(temp / TEXT_FILE, "wb") as text_out:
         for candidate in candidates:
             result = read_document(candidate, settings.max_document_mb * 1024 * 1024)
@@ -317,6 +331,8 @@ def _build(
                 first_paragraph=paragraph_count,
                 paragraphs=paragraphs,
                 indexed_at=now,
+                kind=result.kind,
+                marks=[[mark.start, mark.label] for mark in result.marks],
             )
             old = reusable.get(result.sha256)
             if old is not None and old.units == entry.units and old.paragraphs == entry.paragraphs:
@@ -325,7 +341,12 @@ def _build(
                 summary.reused += 1
             else:
                 plan.embed.append(entry)
-                (summary.changed if result.path in old_paths else summary.added).append(result.path)
+            if result.path not in old_paths:
+                summary.added.append(result.path)
+            elif old_paths[result.path] != result.sha256:
+                summary.changed.append(result.path)
+            else:
+                summary.unchanged += 1
             entries.append(entry)
             unit_count += len(units)
             paragraph_count += paragraphs
@@ -346,7 +367,7 @@ def _build(
     identity, store = _embed(temp, settings, units, entries, plan, previous, progress, encoder, summary)
     del units
 
-    progress.stage("lexical index", len(LEXICAL_LEVELS))
+    progress.stage("lexical index", len(LEXICAL_LEVELS), "levels")
     units = np.load(temp / UNITS_FILE, allow_pickle=False)
     table = tokens.build()
     del tokens
@@ -453,14 +474,14 @@ def _embed(
     summary.embedded_units = sum(e.units for e in plan.embed)
     if plan.embed:
         text = load_text(temp)
-        progress.stage("embedding", sum(2 * e.units + e.paragraphs for e in plan.embed))
+        progress.stage("embedding", sum(2 * e.units + e.paragraphs for e in plan.embed), "texts")
         for level in DENSE_LEVELS:
             for rows, texts in _level_chunks(text, units, plan.embed, level):
                 memmaps[level][rows] = encoder.encode(  # type: ignore[union-attr]
                     texts, batch_size=EMBED_BATCH, on_batch=progress.advance
                 )
         del text
-    progress.stage("vector index", len(DENSE_LEVELS))
+    progress.stage("vector index", len(DENSE_LEVELS), "levels")
     for level in DENSE_LEVELS:
         memmaps[level].flush()
     memmaps.clear()

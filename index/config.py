@@ -34,7 +34,8 @@ class Settings:
     max_document_mb: int = 50
     """Larger documents are skipped (embedding one would take hours on a laptop CPU)."""
     show_closest: bool = True
-    extensions: tuple[str, ...] = (".txt", ".md")
+    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".rst", ".pdf", ".html", ".htm", ".xhtml", ".docx")
+    """Text files are read as they are; PDF, HTML and .docx are converted (`index/formats`)."""
     follow_links: bool = False
     """Follow symlinks that stay inside the corpus folder (links that leave it are never followed)."""
     include_hidden: bool = False

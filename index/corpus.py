@@ -1,8 +1,10 @@
 """Finding and reading the documents of a corpus folder.
 
-Any folder of `.txt` and `.md` files, searched recursively. A file that cannot be used (not UTF-8,
-binary, empty, too large, unreadable, vanished) is reported by name with the reason and skipped; the rest
-are indexed. Nothing here raises for one bad file.
+Any folder of documents, searched recursively: text files (`.txt`, `.md`, `.markdown`, `.rst`) are
+indexed as they are; PDF, HTML and Word `.docx` files are converted to text first (`index/formats`),
+and quotes are cut from that extracted text. A file that cannot be used (not UTF-8, binary, empty, too
+large, unreadable, vanished, an encrypted or image-only PDF, a type that is not read) is reported by
+name with the reason and skipped; the rest are indexed. Nothing here raises for one bad file.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
+
+from .formats import CONVERTED_SUFFIXES, ExtractionError, Mark, extract
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -42,13 +46,18 @@ class DocumentFile:
 
 @dataclass(frozen=True)
 class Document:
-    """A document's text exactly as decoded from UTF-8, so offsets into it are offsets into the file."""
+    """A document's text: exactly the file decoded from UTF-8 (offsets into it are offsets into the
+    file), or for a converted file the text extracted from it, with where each page or section starts."""
 
     path: str
     text: str
     sha256: str
     size: int
     mtime_ns: int
+    kind: str = "text"
+    """"text", or the converted type: "pdf", "html", "docx"."""
+    marks: tuple[Mark, ...] = ()
+    """Converted files: where each page (PDF) or section (HTML, .docx heading) starts in `text`."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ def list_documents(
     for absolute, via_link in _walk(corpus_dir, skipped, follow_links, include_hidden):
         rel = absolute.relative_to(corpus_dir).as_posix()
         if absolute.suffix.lower() not in extensions:
+            skipped.append(Skipped(rel, _unread_type(absolute.suffix, extensions)))
             continue
         if _undecodable(rel):
             skipped.append(Skipped(printable(rel), "file name is not valid UTF-8; rename the file"))
@@ -98,6 +108,12 @@ def list_corpus(settings: Settings) -> tuple[list[DocumentFile], list[Skipped]]:
         settings.corpus_dir, settings.extensions, follow_links=settings.follow_links,
         include_hidden=settings.include_hidden,
     )
+
+
+def _unread_type(suffix: str, extensions: tuple[str, ...]) -> str:
+    """Why a file of a type that is not read is left out (reported, never silently dropped)."""
+    what = f"{suffix.lower()} files are" if suffix else "files without an extension are"
+    return f"{what} not read (read: {' '.join(extensions)})"
 
 
 def _undecodable(name: str) -> bool:
@@ -209,6 +225,9 @@ def read_document(candidate: DocumentFile, max_bytes: int = MAX_DOCUMENT_BYTES) 
             os.close(descriptor)
     if len(data) > max_bytes:
         return Skipped(candidate.path, f"grew past {max_bytes // (1024 * 1024)} MB while being read")
+    kind = CONVERTED_SUFFIXES.get(Path(candidate.path).suffix.lower())
+    if kind is not None:
+        return _converted(candidate, data, kind)
     if b"\x00" in data:
         return Skipped(candidate.path, "binary file (contains NUL bytes)")
     try:
@@ -218,6 +237,18 @@ def read_document(candidate: DocumentFile, max_bytes: int = MAX_DOCUMENT_BYTES) 
     if not text.strip():
         return Skipped(candidate.path, "empty file")
     return Document(candidate.path, text, hashlib.sha256(data).hexdigest(), len(data), candidate.mtime_ns)
+
+
+def _converted(candidate: DocumentFile, data: bytes, kind: str) -> Document | Skipped:
+    """A PDF, HTML or .docx file as the text extracted from it, or why it cannot be read."""
+    try:
+        extracted = extract(candidate.path, data)
+    except ExtractionError as exc:
+        return Skipped(candidate.path, str(exc))
+    if not extracted.text.strip():
+        return Skipped(candidate.path, f"no text in this {kind} file")
+    return Document(candidate.path, extracted.text, hashlib.sha256(data).hexdigest(), len(data), candidate.mtime_ns,
+                    kind, extracted.marks)
 
 
 READ_CHUNK = 1 << 20

@@ -39,7 +39,12 @@ class TorchEncoder:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         try:
             from sentence_transformers import SentenceTransformer
-
+        except ImportError as exc:
+            raise ModelError(
+                f"EMBED_BACKEND=torch needs torch and sentence-transformers, which this installation lacks ({exc}): "
+                "`.venv/bin/pip install -r requirements-export.txt` (torch's CPU build), or set EMBED_BACKEND=onnx."
+            ) from None
+        try:
             self._model = SentenceTransformer(str(folder or name), device="cpu")
         except Exception as exc:  # the library raises many kinds for a missing or broken model
             raise ModelError(f"Could not load EMBED_MODEL={settings.embed_model}: {exc}") from exc
@@ -69,7 +74,7 @@ def load_encoder(settings: Settings) -> Encoder:
         from .onnx_encoder import OnnxEncoder
     except ImportError as exc:
         raise ModelError(
-            f"EMBED_BACKEND={settings.embed_backend} is not available in this installation ({exc}); "
-            "set EMBED_BACKEND=torch in .env."
+            f"EMBED_BACKEND={settings.embed_backend} is not available in this installation ({exc}): "
+            "`.venv/bin/pip install -r requirements.txt`."
         ) from exc
     return OnnxEncoder(settings)

@@ -139,8 +139,8 @@ class Engine:
             return Answer(question, False, [], notes=["The question is empty: type a question."])
         limit = self.settings.max_question_chars
         if len(cleaned) > limit:
-            cleaned = cleaned[:limit]
-            notes.append(f"The question was cut to its first {limit} characters.")
+            cleaned = cut_at_word(cleaned, limit)
+            notes.append(f"The question was cut to its first {len(cleaned)} characters (at most {limit}).")
         return self._served().answer(
             cleaned, k, show_closest=self.settings.show_closest, notes=self.notes + notes, abstain=abstain
         )
@@ -221,6 +221,16 @@ class Engine:
                 self._swap_to_current()
                 self._stamp = self._folder.current_stamp()
             return summary
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at the last space, so no word is cut in two ("Abrams"
+    never becomes "Ab", which the documents would then "never mention"); a text with no space in its
+    second half is cut at the limit."""
+    if len(text) <= limit:
+        return text
+    space = text.rfind(" ", limit // 2, limit + 1)
+    return text[:space] if space > 0 else text[:limit]
 
 
 def with_paths(settings: Settings, corpus: str | None, index: str | None) -> Settings:

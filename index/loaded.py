@@ -3,6 +3,7 @@ tables the retriever needs derived once at load time."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -83,6 +84,20 @@ class LoadedIndex:
     def span_text(self, first: int, last: int) -> str:
         """The document text from the start of unit `first` to the end of unit `last` (same document)."""
         return self.text[self.units[first]["byte_start"]:self.units[last]["byte_end"]].decode("utf-8")
+
+    def where(self, doc: int, offset: int) -> tuple[str, str] | None:
+        """For a converted document: ("page", "2") for a PDF, ("section", heading) for HTML and .docx,
+        at `offset` of its extracted text; None for text files or before the first mark."""
+        entry = self.manifest.documents[doc]
+        if not entry.marks:
+            return None
+        at = bisect.bisect_right([start for start, _ in entry.marks], offset) - 1
+        if at < 0:
+            return None
+        label = entry.marks[at][1]
+        if entry.kind == "pdf":
+            return "page", label.removeprefix("page ").strip()
+        return "section", label
 
     def idf(self, term: str) -> float:
         """BM25 (Lucene) inverse document frequency of a term over sentences."""

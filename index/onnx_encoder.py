@@ -183,9 +183,11 @@ def ensure_onnx_file(settings: Settings, backend: str, announce: Callable[[str],
                 quantize_int8(fp32, path)
         except ImportError as exc:
             raise ModelError(
-                f"Exporting the model to ONNX needs torch, transformers and onnx ({exc}): "
-                "install requirements.txt, or run scripts/export_onnx.py where they are installed."
-            ) from exc
+                f"The embedding model has not been exported to ONNX yet ({fp32} is missing), and exporting it "
+                f"needs torch, transformers and onnx, which this installation lacks ({exc}): run `make export` "
+                "(a throwaway environment does it once), or `scripts/export_onnx.py` where requirements-export.txt "
+                "is installed."
+            ) from None
     return path
 
 

@@ -201,7 +201,11 @@ def to_quote(index: LoadedIndex, span: QuoteSpan, score: float) -> Quote:
     first, last, focus = units[span.first], units[span.last], units[span.focus]
     text = index.span_text(span.first, span.last)
     focus_start = int(focus["start"] - first["start"])
+    where = index.where(int(first["doc"]), int(first["start"]))
+    page = int(where[1]) if where and where[0] == "page" and where[1].isdigit() else None
     return Quote(
+        page=page,
+        section=where[1] if where and where[0] == "section" else None,
         doc=index.doc_names[int(first["doc"])],
         start=int(first["start"]),
         end=int(last["end"]),

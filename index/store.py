@@ -118,6 +118,10 @@ class DocumentEntry:
     first_paragraph: int
     paragraphs: int
     indexed_at: str
+    kind: str = "text"
+    """"text", or the type the text was extracted from: "pdf", "html", "docx"."""
+    marks: list[list[Any]] = field(default_factory=list)
+    """Converted files: [offset in the extracted text, page or section label], in order."""
 
 
 @dataclass
@@ -166,6 +170,10 @@ def _check_types(manifest: Manifest) -> None:
     for doc in manifest.documents:
         if not isinstance(doc.path, str) or not all(type(getattr(doc, n)) is int for n in numbers):
             raise TypeError(f"document entry {doc.path!r} has fields of the wrong type")
+        if not isinstance(doc.kind, str) or not isinstance(doc.marks, list) or not all(
+            isinstance(m, list) and len(m) == 2 and type(m[0]) is int and isinstance(m[1], str) for m in doc.marks
+        ):
+            raise TypeError(f"document entry {doc.path!r} has a wrong kind or location marks")
     if not isinstance(manifest.files, dict) or not all(
         isinstance(rel, str) and isinstance(entry, dict) and type(entry.get("size")) is int and isinstance(entry.get("sha256"), str)
         for rel, entry in manifest.files.items()

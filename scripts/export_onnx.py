@@ -1,6 +1,6 @@
 """Export the embedding model to ONNX (and int8) ahead of time, so no answering process needs torch.
 
-    python scripts/export_onnx.py [--backend onnx|onnx-int8|both] [--cache DIR] [--force]
+    python scripts/export_onnx.py [--backend onnx|onnx-int8|both] [--cache DIR] [--force] [--check]
 
 The files go where `EMBED_BACKEND=onnx` / `onnx-int8` look for them (`CACHE_DIR/onnx/`, named by the
 model's fingerprint); the engine would otherwise export them itself on first use. Run it on a machine
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["onnx", "onnx-int8", "both"], default="both")
     parser.add_argument("--cache", type=Path, metavar="DIR", help="cache directory (default: CACHE_DIR)")
     parser.add_argument("--force", action="store_true", help="export again even if the files exist")
+    parser.add_argument("--check", action="store_true", help="export nothing; exit 0 if the files exist, else 1")
     args = parser.parse_args(argv)
 
     from index import settings_from_env
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cache is not None:
         settings = dataclasses.replace(settings, cache_dir=args.cache.resolve())
     backends = ["onnx", "onnx-int8"] if args.backend == "both" else [args.backend]
+    if args.check:
+        return 0 if all(onnx_path(settings, backend).is_file() for backend in backends) else 1
     if args.force:
         for backend in {"onnx", *backends}:
             onnx_path(settings, backend).unlink(missing_ok=True)

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", metavar="DIR", help="folder of documents (default CORPUS_DIR from .env)")
     parser.add_argument("--index", metavar="DIR", help="index folder (default INDEX_DIR from .env)")
     parser.add_argument("--full", action="store_true", help="re-embed every document instead of reusing vectors")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars, only the summary")
+    parser.add_argument("--quiet", action="store_true", help="no progress, only the summary")
     args = parser.parse_args(argv)
 
     from bot.progress import TerminalProgress
@@ -37,10 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = None
     try:
         settings = with_paths(settings_from_env(), args.corpus, args.index)
-        print(visible(f"corpus {settings.corpus_dir}\nindex  {settings.index_dir}", keep="\n"), file=sys.stderr, flush=True)
-        progress = TerminalProgress(enabled=False if args.quiet else None)
+        if not args.quiet:
+            print(visible(f"corpus {settings.corpus_dir}\nindex  {settings.index_dir}", keep="\n"), file=sys.stderr, flush=True)
+        progress = None if args.quiet else TerminalProgress()
         summary = rebuild(settings, full=args.full, progress=progress)
-        progress.close()
+        if progress is not None:
+            progress.close()
     except (SettingError, CorpusEmpty, CorpusError, ModelError, IndexProblem, RebuildBusy, IndexReadOnly, OSError) as exc:
         message = redact(str(exc), settings) if settings is not None else str(exc)
         print(visible(f"rebuild failed: {message}", keep="\n"), file=sys.stderr)
@@ -61,9 +63,14 @@ def format_summary(summary) -> str:
         lines.append(visible(summary.note))
     if summary.up_to_date:
         lines.append("Index is up to date: nothing changed in the corpus.")
+    counts = ", ".join(f"{n:,} {what}" for n, what in (
+        (len(summary.added), "added"), (len(summary.changed), "changed"), (len(summary.removed), "removed"),
+        (summary.unchanged, "unchanged")) if n)
+    reused = summary.units - summary.embedded_units
     lines.append(
-        f"documents {summary.documents}, chunks (sentences) {summary.units}, embedded {summary.embedded_units}, "
-        f"reused {summary.reused}, {summary.seconds:.1f} s"
+        f"documents {summary.documents:,} ({counts or 'none'}); sentences {summary.units:,}: "
+        f"{summary.embedded_units:,} embedded" + (f", {reused:,} with their vectors reused" if reused else "")
+        + (" (--full: every document embedded again)" if summary.full else "") + f"; {summary.seconds:.1f} s"
     )
     if summary.store:
         lines.append(summary.store)

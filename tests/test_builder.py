@@ -148,8 +148,8 @@ def test_killed_rebuild_leaves_the_previous_index_serving(small_corpus, tmp_path
     before = IndexFolder(settings.index_dir).current()
     env = dict(os.environ, CORPUS_DIR=str(settings.corpus_dir), INDEX_DIR=str(settings.index_dir))
     process = subprocess.Popen(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "rebuild_index.py"), "--full", "--quiet"],
-        env=env, stderr=subprocess.PIPE, text=True,
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "rebuild_index.py"), "--full"],  # progress lines: stderr is no terminal
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     )
     for line in process.stderr:  # wait until it is embedding, then kill it
         if line.startswith("embedding"):

@@ -81,3 +81,62 @@ def test_unusable_corpus_setting_is_named(tmp_path):
     result = run_cli("who?", settings=settings_for(tmp_path / "no-such-folder", tmp_path / "index"))
     assert result.returncode == 1
     assert "no-such-folder" in result.stderr and "CORPUS_DIR" in result.stderr
+
+
+def test_the_prompt_ignores_empty_lines_and_quits_on_colon_q(default_index):
+    result = run_cli(settings=default_index, stdin="\n\nwhat did Abrams warn?\n\n:q\nwho is Tokola?\n")
+    assert result.returncode == 0, result.stderr
+    assert "calls to abolish the U.N." in result.stdout and "Tokola" not in result.stdout
+    assert "Ctrl-D or :q to quit" in result.stderr
+
+
+def test_readable_batch_echoes_each_question_above_its_answer(default_index):
+    result = run_cli("-", settings=default_index, stdin="what did Abrams warn?\nwho is Tokola?\n")
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.index("? what did Abrams warn?"), result.stdout.index("? who is Tokola?")
+    assert first < result.stdout.index("calls to abolish the U.N.") < second
+
+
+def test_ctrl_c_during_start_up_exits_130_without_a_traceback(default_index):
+    import signal
+    import time
+
+    env = dict(os.environ, CORPUS_DIR=str(default_index.corpus_dir), INDEX_DIR=str(default_index.index_dir))
+    child = subprocess.Popen([sys.executable, "-m", "bot.cli", "what did Abrams warn?"], cwd=PROJECT_ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.4)  # importing and loading: well before the answer
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=120)
+    if child.returncode == 0:
+        pytest.skip("the answer came before the interrupt on this machine")
+    assert child.returncode == 130 and "Traceback" not in err, err
+
+
+def test_a_long_question_is_cut_at_a_word_and_the_cut_word_is_no_unknown_name():
+    from index.engine import cut_at_word
+
+    question = "what did Abrams warn " * 60
+    cut = cut_at_word(question.strip(), 1000)
+    assert len(cut) <= 1000 and cut.endswith(("what", "did", "Abrams", "warn"))
+    assert cut_at_word("x" * 2000, 1000) == "x" * 1000
+    assert cut_at_word("short question", 1000) == "short question"
+
+
+def test_rebuild_summary_counts_documents_and_sentences_truly(tmp_path):
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    env = dict(os.environ, CORPUS_DIR=str(corpus), INDEX_DIR=str(tmp_path / "index"))
+
+    def rebuild(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "scripts/rebuild_index.py", *args], cwd=PROJECT_ROOT, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    first = rebuild("--quiet")
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    assert "documents 2 (2 added); sentences" in first.stdout
+    full = rebuild("--full")
+    assert "documents 2 (2 unchanged); sentences" in full.stdout and "--full: every document embedded again" in full.stdout
+    assert "added (" not in full.stdout
+    assert "reading: 2 documents" in full.stderr or "documents" in full.stderr

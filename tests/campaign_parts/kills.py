@@ -107,7 +107,7 @@ class _Timing:
 
 
 def _child(ctx: CampaignContext, settings, full: bool, pause: float) -> subprocess.Popen:
-    args = [sys.executable, str(CHILD), "--quiet", "--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+    args = [sys.executable, str(CHILD), "--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
     env = ctx.child_env(settings, CAMPAIGN_SWAP_PAUSE=str(pause))
     return subprocess.Popen(args + (["--full"] if full else []), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

@@ -25,7 +25,8 @@ RAW_MENTION = re.compile(r"@everyone|@here|<@[!&]?\d+>|<#\d+>")
 _ESCAPE = re.compile(r"\\([^0-9A-Za-z\s])")
 _LIVE = frozenset("*_~`|>#[]:\\")
 ZERO_WIDTH_SPACE = "\u200b"
-_SOURCE = re.compile(r"^— (?P<doc>.*), paragraph (?P<paragraph>\d+) \(line (?P<line>\d+)\)$")
+_SOURCE = re.compile(r"^— (?P<doc>.*), (?:paragraph (?P<paragraph>\d+) \(line (?P<line>\d+)\)"
+                     r"|page (?P<page>\d+)|section “(?P<section>.*)”)$")
 _CLOSEST = "\n\n_Closest passage (not an answer):_\n"
 _LINE_START = re.compile(r"^\s*([-+*]|\d+[.)]|#{1,3}|-#)(?=\s|$)")
 """A list item, heading or subtext marker at the start of a line (inside a block quote too)."""
@@ -106,7 +107,13 @@ def quote_block_problems(block: str, quote: Quote) -> list[str]:
             problems.append(f"live markup in the source name: {match['doc'][:80]!r}")
         if _squash(visible(match["doc"])) != _squash(quote.doc):
             problems.append(f"source shows {visible(match['doc'])!r}, not {quote.doc!r}")
-        if (int(match["paragraph"]), int(match["line"])) != (quote.paragraph, quote.line):
+        if quote.page is not None:
+            if match["page"] is None or int(match["page"]) != quote.page:
+                problems.append("source page differs from the engine's")
+        elif quote.section is not None:
+            if match["section"] is None or _squash(visible(match["section"])) != _squash(quote.section):
+                problems.append("source section differs from the engine's")
+        elif match["paragraph"] is None or (int(match["paragraph"]), int(match["line"])) != (quote.paragraph, quote.line):
             problems.append("source paragraph/line differ from the engine's")
     return problems
 
