@@ -14,10 +14,23 @@ import sys
 EXIT_CONFIG = 1
 
 
-def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log = logging.getLogger("quotebot")
+NOISY_LOGGERS = ("faiss", "faiss.loader")
+"""Start-up lines that say nothing to the bot's operator (which CPU instructions faiss loaded)."""
+
+
+def setup_logging(level: str) -> None:
+    """discord.py's own logging set-up (coloured on a terminal) at `LOG_LEVEL`, the libraries' start-up
+    chatter quieted, and no warning that voice is unsupported: this bot never speaks."""
     import discord
+
+    discord.utils.setup_logging(level=getattr(logging, level), root=True)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    discord.VoiceClient.warn_nacl = False
+
+
+def main() -> int:
+    log = logging.getLogger("quotebot")
 
     from index import SettingError, settings_from_env
     from index.builder import CorpusEmpty
@@ -33,6 +46,7 @@ def main() -> int:
     settings = None
     try:
         discord_settings = discord_settings_from_env()
+        setup_logging(discord_settings.log_level)
         settings = settings_from_env()
         for handler in logging.getLogger().handlers:  # every log line, ours and the libraries'
             handler.addFilter(RedactingFilter(settings))

@@ -20,6 +20,11 @@ class DiscordSettings:
     listen_channels: tuple[int, ...] = ()
     """Channels where every message is a question (needs the message-content intent)."""
     reply_in_thread: bool = False
+    message_content: bool = False
+    """The privileged Message Content intent: follow-ups in the bot's threads need no mention."""
+    sync_always: bool = False
+    """Sync slash commands at every start, not only when their definitions changed."""
+    log_level: str = "INFO"
     cooldown_questions: int = 5
     cooldown_seconds: float = 30.0
     workers: int = 2
@@ -54,6 +59,16 @@ def _positive(name: str, default: int, high: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= high:
         raise SettingError(f"{name} must be a whole number between 1 and {high:,}, not {raw!r} (check .env).")
     return int(raw)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(name: str) -> str:
+    raw = os.environ.get(name, "").strip().upper() or "INFO"
+    if raw not in LOG_LEVELS:
+        raise SettingError(f"{name} must be one of {', '.join(LOG_LEVELS)}, not {raw!r} (check .env).")
+    return raw
 
 
 def _shards(name: str) -> tuple[bool, int | None]:
@@ -92,6 +107,9 @@ def discord_settings_from_env() -> DiscordSettings:
         guild_ids=_ids("DISCORD_GUILD_IDS"),
         listen_channels=_ids("DISCORD_LISTEN_CHANNELS"),
         reply_in_thread=env_flag("DISCORD_REPLY_IN_THREAD", False),
+        message_content=env_flag("DISCORD_MESSAGE_CONTENT", False),
+        sync_always=env_flag("DISCORD_SYNC_ALWAYS", False),
+        log_level=_log_level("LOG_LEVEL"),
         cooldown_questions=int(match.group(1)),
         cooldown_seconds=float(match.group(2)),
         workers=_positive("DISCORD_WORKERS", 2, 64),

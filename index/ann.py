@@ -1,6 +1,6 @@
 """Approximate search for large dense levels: FAISS IVF with 8-bit scalar quantisation (IVF-SQ8).
 
-Why this kind (measured with `scripts/bench.py --scale`, table in README): at 1,000,000 MiniLM vectors
+Why this kind (measured with `scripts/bench.py --scale`, table in docs/scale.md): at 1,000,000 MiniLM vectors
 exact search reads 1.5 GB per query; IVF-SQ8 keeps one byte per dimension (a quarter of the memory),
 scans only the `nprobe` closest of `nlist` clusters, and with a direct map still reconstructs any stored
 vector, which `similarities` needs. HNSW-SQ8 stayed under recall@10 0.95 at 1M and adds its graph to

@@ -1,7 +1,7 @@
 """The FAISS index kinds the scale benchmark compares, besides the engine's own (`flat`, `ivf-sq8`).
 
 Only the benchmark builds these: they are the alternatives that were measured against IVF-SQ8 before
-choosing it (README, "Large corpora"). Each builder takes the vectors (possibly memory-mapped) and
+choosing it (docs/scale.md). Each builder takes the vectors (possibly memory-mapped) and
 returns a FAISS index; `search_settings` names the knob each one trades speed for recall with.
 """
 

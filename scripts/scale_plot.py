@@ -1,5 +1,5 @@
 """The scale picture: search latency and serving memory against corpus size, from the results that
-`bench.py --scale N` saved (var/bench-scale/results.json), as a PNG (docs/scale.png in README)."""
+`bench.py --scale N` saved (var/bench-scale/results.json), as a PNG (docs/scale.png in docs/scale.md)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def plot(results_file: Path, out: Path) -> Path:
 
 
 def markdown_tables(results_file: Path) -> str:
-    """The README's tables from the saved results: stores by size, then BM25."""
+    """The tables of docs/scale.md from the saved results: stores by size, then BM25."""
     results = json.loads(results_file.read_text(encoding="utf-8"))
     rows = ["| passages | store | build | on disk (served + exact copy) | load + checksums | serving peak RSS "
             "| search p50 / p95 | recall@10 |", "|---|---|---|---|---|---|---|---|"]

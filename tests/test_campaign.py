@@ -2,7 +2,7 @@
 the quick plan (a few inputs of every kind), then the full campaign as an opt-in slow test.
 
 The quick parts assert the issue's requirements on fewer inputs; the figures of the full run are in
-the README ("Hostile input and faults") and come from `python scripts/campaign.py`.
+docs/hardening.md and come from `python scripts/campaign.py`.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import discord
@@ -13,6 +14,9 @@ from ..discord_render import render_answer
 from ..workers import Busy
 
 BUSY = "I'm busy answering other questions; try again shortly."
+SORRY = ("Sorry, something went wrong while answering that. Please ask again in a moment, or word the question "
+         "differently; the error is in the bot's log for its admin.")
+log = logging.getLogger("quotebot")
 
 
 class Ask(commands.Cog):
@@ -28,6 +32,9 @@ class Ask(commands.Cog):
             answer = await self.bot.workers.run(self.bot.engine.answer, question)
         except Busy:
             return BUSY
+        except Exception:  # the asker gets an apology, the log the traceback; the next question is answered
+            log.exception("answering failed")
+            return SORRY
         return render_answer(answer)
 
     @app_commands.command(name="ask", description="Ask the documents; the answer quotes them verbatim.")
@@ -37,14 +44,23 @@ class Ask(commands.Cog):
         text = await self.answer_text(interaction.user.id, question)
         await interaction.followup.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
 
+    def addressed(self, message: discord.Message) -> bool:
+        """A message is a question when it mentions the bot, is a direct message, is in a thread the
+        bot opened (with the message content intent, which reading it needs) or in a listened channel."""
+        bot_user = self.bot.user
+        if bot_user is None or message.author.bot:
+            return False
+        if bot_user in message.mentions or isinstance(message.channel, discord.DMChannel):
+            return True
+        if isinstance(message.channel, discord.Thread) and message.channel.owner_id == bot_user.id:
+            return self.bot.intents.message_content
+        return message.channel.id in self.bot.settings.listen_channels
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or self.bot.user is None:
+        if not self.addressed(message):
             return
-        mentioned = self.bot.user in message.mentions
-        listened = message.channel.id in self.bot.settings.listen_channels
-        if not (mentioned or listened):
-            return
+        assert self.bot.user is not None
         question = re.sub(rf"<@!?{self.bot.user.id}>", " ", message.content).strip()
         if not question:
             await message.reply("Ask me a question about the documents, e.g. `@me what did Abrams warn?`",
@@ -52,7 +68,7 @@ class Ask(commands.Cog):
             return
         async with message.channel.typing():
             text = await self.answer_text(message.author.id, question)
-        if self.bot.settings.reply_in_thread and isinstance(message.channel, discord.TextChannel):
+        if self.bot.settings.reply_in_thread and isinstance(message.channel, discord.TextChannel) and message.guild:
             thread = await message.create_thread(name=question[:90] or "answer")
             await thread.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
         else:

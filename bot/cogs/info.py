@@ -16,9 +16,11 @@ from ..discord_render import MESSAGE_LIMIT, escape
 SOURCES_PER_PAGE = 20
 HELP = (
     "Ask a question about the documents and I reply with the exact sentences that answer it, each with "
-    "its source. Use `/ask question:...`, or mention me: `@me what did Abrams warn?`. "
-    "If the documents don't answer, I say so. `/sources` lists the documents."
+    "its source. Use `/ask question:...`, mention me (`@me what did Abrams warn?`) or send me a direct "
+    "message. If the documents don't answer, I say so. `/sources` lists the documents."
 )
+THREADS_FREE = " In a thread I opened, just ask: no mention needed."
+THREADS_MENTION = " In threads, mention me too (I can only read messages that mention me)."
 
 
 class Info(commands.Cog):
@@ -34,7 +36,8 @@ class Info(commands.Cog):
 
     @app_commands.command(name="help", description="How to ask me questions.")
     async def help(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(HELP, allowed_mentions=NO_MENTIONS, ephemeral=True)
+        threads = THREADS_FREE if self.bot.intents.message_content else THREADS_MENTION
+        await interaction.response.send_message(HELP + threads, allowed_mentions=NO_MENTIONS, ephemeral=True)
 
 
 def sources_page(sources: list[SourceInfo], page: int, limit: int = MESSAGE_LIMIT) -> str:
