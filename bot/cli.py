@@ -106,27 +106,31 @@ def _decoded(arg: str) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def emit(engine, question: str, args: argparse.Namespace, out: TextIO, echo: bool = False) -> None:
-    """Answer one question; `echo` prints it above its readable answer (batch input read from a file)."""
+def emit(engine, question: str, args: argparse.Namespace, out: TextIO, echo: bool = False, after: str | None = None) -> str:
+    """Answer one question and return it as answered (a follow-up as read in the context of `after`);
+    `echo` prints it above its readable answer (batch input read from a file)."""
     from .render import render_answer, visible
 
-    answer = engine.answer(question, k=args.k)
+    answer = engine.answer(question, k=args.k, after=after)
     if args.json:
         out.write(json.dumps(answer.as_json(), ensure_ascii=False) + "\n")
     else:
         heading = f"? {visible(question)}\n" if echo else ""
         out.write(heading + render_answer(answer, ansi=out.isatty()) + "\n")
     out.flush()
+    return answer.reading or question
 
 
 def interactive(engine, args: argparse.Namespace) -> int:
     """A prompt with line editing and history (readline, where Python has it); an empty line asks
-    nothing, Ctrl-C drops the line being typed, Ctrl-D or `:q` quits."""
+    nothing, Ctrl-C drops the line being typed, Ctrl-D or `:q` quits. A conversation: a follow-up
+    ("why?", "what did he say about sanctions?") is read in the context of the question before it."""
     try:
         import readline  # noqa: F401 - importing it gives input() editing and history
     except ImportError:
         pass
     print("Ask a question about the documents (Ctrl-D or :q to quit).", file=sys.stderr)
+    previous: str | None = None
     while True:
         try:
             question = input("? ")
@@ -139,7 +143,7 @@ def interactive(engine, args: argparse.Namespace) -> int:
         if question.strip() in QUIT_COMMANDS:
             return EXIT_OK
         if question.strip():
-            emit(engine, question, args, sys.stdout)
+            previous = emit(engine, question, args, sys.stdout, after=previous)
 
 
 if __name__ == "__main__":

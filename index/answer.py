@@ -62,6 +62,8 @@ class Answer:
     """Things the asker should know, e.g. that an over-long question was cut."""
     index: str = ""
     """The index version the quotes were cut from (its folder name in `INDEX_DIR`)."""
+    reading: str = ""
+    """A follow-up as it was read in the context of the question before it ("" when read alone)."""
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -73,6 +75,8 @@ class Answer:
             data["closest"] = self.closest.as_json()
         if self.notes:
             data["notes"] = list(self.notes)
+        if self.reading:
+            data["reading"] = self.reading
         if self.index:
             data["index"] = self.index
         return data

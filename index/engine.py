@@ -20,6 +20,7 @@ from .builder import Progress, RebuildSummary, corpus_changes, rebuild
 from .config import Settings
 from .embedding import Encoder, ModelError, load_encoder, resolve_model
 from .features import FEATURE_SCHEMA
+from .followup import read_follow_up
 from .loaded import open_index
 from .policy import PolicyError, load_policy
 from .ranker import Ranker, RankerError, load_ranker
@@ -127,9 +128,11 @@ class Engine:
         engine.notes = notes
         return engine
 
-    def answer(self, question: str, k: int | None = None, *, abstain: bool = True) -> Answer:
+    def answer(self, question: str, k: int | None = None, *, abstain: bool = True, after: str | None = None) -> Answer:
         """The quotes that answer `question`, best first (at most k), or an abstention (unless
-        `abstain` is false: benchmarks measure retrieval on its own)."""
+        `abstain` is false: benchmarks measure retrieval on its own). `after`: the question asked
+        before it in the same conversation; a follow-up that needs it ("why?", "what did he say about
+        sanctions?") is read in its context (`index/followup.py`), and the answer says how it was read."""
         k = k or self.settings.top_k
         # Lone UTF-16 surrogates (Discord JSON may carry them) crash the tokenizer: pair or replace them.
         question = question.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
@@ -141,9 +144,13 @@ class Engine:
         if len(cleaned) > limit:
             cleaned = cut_at_word(cleaned, limit)
             notes.append(f"The question was cut to its first {len(cleaned)} characters (at most {limit}).")
-        return self._served().answer(
-            cleaned, k, show_closest=self.settings.show_closest, notes=self.notes + notes, abstain=abstain
+        reading = read_follow_up(" ".join(after.split())[:limit], cleaned) if after and after.strip() else None
+        if reading:
+            notes.insert(0, f"Reading this as: {reading}")
+        answer = self._served().answer(
+            reading or cleaned, k, show_closest=self.settings.show_closest, notes=self.notes + notes, abstain=abstain
         )
+        return replace(answer, question=cleaned, reading=reading or "") if reading else answer
 
     def _served(self) -> Searcher:
         """The searcher of the newest published version. One `stat` of `CURRENT` per question tells

@@ -290,3 +290,64 @@ def evaluate_off_topic(questions: Iterable[str], answer: Callable[[str], Answer]
         reason = "The documents never mention ..." if reason.startswith("The documents never mention") else reason
         report.reasons[reason] = report.reasons.get(reason, 0) + 1
     return report
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Two turns of a conversation: a question, then a follow-up that needs it, with the gold
+    evidence of the follow-up read in context."""
+
+    id: str
+    corpus: str
+    first: str
+    follow_up: str
+    evidence: tuple[str, ...]
+    kind: str
+    split: str
+
+
+def read_follow_ups(path: Path) -> list[FollowUp]:
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            items.append(FollowUp(raw["id"], raw["corpus"], raw["first"], raw["follow_up"],
+                                  tuple(e["text"] for e in raw["evidence"]), raw.get("kind", ""), raw.get("split", "tune")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a follow-up item ({exc})") from exc
+    return items
+
+
+@dataclass
+class FollowUpReport:
+    """hit@1 / hit@3 of follow-ups answered with the previous question carried, and alone."""
+
+    asked: int = 0
+    carried: int = 0
+    """Follow-ups the engine read in context (the rest it judged to stand on their own)."""
+    hit1: dict[str, int] = field(default_factory=lambda: {"with": 0, "without": 0})
+    hit3: dict[str, int] = field(default_factory=lambda: {"with": 0, "without": 0})
+    readings: list[str] = field(default_factory=list)
+
+    def add(self, mode: str, hits: list[bool]) -> None:
+        self.hit1[mode] += bool(hits[:1] and hits[0])
+        self.hit3[mode] += any(hits)
+
+
+def evaluate_follow_ups(
+    items: list[FollowUp], documents: dict[str, str], answer: Callable[[str, str | None], Answer]
+) -> FollowUpReport:
+    """Answer each follow-up twice: after its first question (`answer(follow_up, first)`) and alone."""
+    report = FollowUpReport()
+    for item in items:
+        spans = [s for ev in item.evidence for s in locate(ev, documents)]
+        report.asked += 1
+        for mode, after in (("with", item.first), ("without", None)):
+            result = answer(item.follow_up, after)
+            if mode == "with":
+                report.carried += bool(result.reading)
+                report.readings.append(f"{item.id} [{item.kind}] {item.follow_up!r} -> {result.reading or '(alone)'!r}")
+            report.add(mode, [any(covers(q.doc, q.start, q.end, s) for s in spans) for q in result.quotes[:3]])
+    return report

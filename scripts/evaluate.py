@@ -4,6 +4,7 @@
     python scripts/evaluate.py --squad PATH/dev-v1.1.json [--sample 1000] [--seed 0]
     python scripts/evaluate.py --off-topic PATH/train-first44-v1.1.json [--sample 1500] [--corpus DIR]
     python scripts/evaluate.py --suite [tests/data/sets/suite.json] [--sets a,b] [--held] [--ablate]
+    python scripts/evaluate.py --followups [tests/data/sets/followups/followups.jsonl] [--held] [--verbose]
 
 Dev set: hit@1, hit@3, MRR (a hit is a quote of at most 800 characters covering at least half of a gold
 evidence span), unanswerable questions abstained, answerable questions wrongly refused, share of
@@ -15,6 +16,9 @@ Suite: every tune set of the suite file (with --held the held-out sets too; --se
 answered by the engine and by the two peers (naive 500-char dense chunks, BM25 over the same chunks)
 in the same run; per set and macro-averaged. --ablate turns each named rule off in turn and prints
 the macro change.
+Follow-ups: two-turn conversations; each follow-up is answered after its first question (read in its
+context, `index/followup.py`) and alone; hit@1 and hit@3 of both per corpus. The tune split by
+default; --held runs the held-out items (once, at the end).
 Off-topic: SQuAD questions asked of the corpus (the default one, or --corpus), which is about something
 else; the share abstained, and why, is printed.
 """
@@ -41,12 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suite", type=Path, nargs="?", const=Path("tests/data/sets/suite.json"), metavar="PATH",
                         help="run a suite of question sets beside the peers (default tests/data/sets/suite.json)")
     parser.add_argument("--sets", metavar="NAMES", help="with --suite: comma-separated set names to run")
-    parser.add_argument("--held", action="store_true", help="with --suite: include the held-out sets")
+    parser.add_argument("--followups", type=Path, nargs="?", const=Path("tests/data/sets/followups/followups.jsonl"),
+                        metavar="PATH", help="follow-up questions: hit@1/hit@3 with the previous question carried and alone")
+    parser.add_argument("--held", action="store_true", help="with --suite: include the held-out sets; with --followups: "
+                        "the held-out items (run once, at the end)")
     parser.add_argument("--ablate", action="store_true", help="with --suite: macro change from turning each rule off")
     parser.add_argument("--no-peers", action="store_true", help="with --suite: the engine only")
     parser.add_argument("--sample", type=int, default=None,
                         help="questions to sample (default 1000 for --squad, 1500 for --off-topic)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--verbose", action="store_true", help="with --followups: print how each follow-up was read")
     parser.add_argument("--typos", action="store_true",
                         help="put one typo in each question's longest word (seeded by --seed)")
     parser.add_argument("--work", type=Path, default=None,
@@ -56,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.suite is not None:
         return run_suite(args, argv)
+    if args.followups is not None:
+        return run_follow_ups(args, argv)
     if sum(x is not None for x in (args.questions, args.squad, args.off_topic)) != 1:
         parser.error("give a questions file, --squad PATH or --off-topic PATH (one of them)")
 
@@ -172,6 +182,46 @@ def run_suite(args: argparse.Namespace, argv: list[str] | None) -> int:
             fell = ",".join(n for n, d in moved.items() if d < -1e-9) or "-"
             print(f"{rule:<16s} " + " ".join(
                 f"{off[m] - base[m]:+8.3f}" for m in ("hit1", "hit3", "mrr", "abstained", "refused")) + f"  {rose} / {fell}")
+    return 0
+
+
+def run_follow_ups(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """Each corpus's follow-ups (the tune split, or with --held the held-out one), answered in context
+    and alone, per corpus and in all."""
+    import json
+
+    from index import settings_from_env
+    from index.embedding import load_encoder
+    from index.evaluation import evaluate_follow_ups, read_follow_ups
+    from index.suite import EvalSet, corpus_texts, open_engine
+
+    print("$ python scripts/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    root = Path(__file__).resolve().parent.parent
+    split = "held" if args.held else "tune"
+    items = [i for i in read_follow_ups(args.followups) if i.split == split]
+    corpora = json.loads((args.followups.parent / "corpora.json").read_text(encoding="utf-8"))
+    settings = settings_from_env()
+    encoder = load_encoder(settings)
+    work = args.work or Path("var/eval")
+    totals = {"n": 0, "carried": 0, "with1": 0, "with3": 0, "alone1": 0, "alone3": 0}
+    print(f"{'corpus':<10s} {'items':>5s} {'read in context':>15s} {'with h@1':>9s} {'with h@3':>9s} {'alone h@1':>9s} {'alone h@3':>9s}")
+    for corpus in sorted({i.corpus for i in items}):
+        chosen = [i for i in items if i.corpus == corpus]
+        eval_set = EvalSet(f"followups-{corpus}", (root / corpora[corpus]).resolve(), args.followups, split)
+        documents = corpus_texts(dataclasses.replace(settings, corpus_dir=eval_set.corpus))
+        engine = open_engine(settings, eval_set, work, encoder)
+        report = evaluate_follow_ups(chosen, documents, lambda q, after: engine.answer(q, k=3, after=after))
+        n = report.asked
+        print(f"{corpus:<10s} {n:5d} {report.carried:15d} {report.hit1['with'] / n:9.3f} {report.hit3['with'] / n:9.3f} "
+              f"{report.hit1['without'] / n:9.3f} {report.hit3['without'] / n:9.3f}", flush=True)
+        if args.verbose:
+            print("\n".join("    " + line for line in report.readings))
+        for key, value in (("n", n), ("carried", report.carried), ("with1", report.hit1["with"]), ("with3", report.hit3["with"]),
+                           ("alone1", report.hit1["without"]), ("alone3", report.hit3["without"])):
+            totals[key] += value
+    n = max(totals["n"], 1)
+    print(f"{'all':<10s} {totals['n']:5d} {totals['carried']:15d} {totals['with1'] / n:9.3f} {totals['with3'] / n:9.3f} "
+          f"{totals['alone1'] / n:9.3f} {totals['alone3'] / n:9.3f}  ({split} split)")
     return 0
 
 

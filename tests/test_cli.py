@@ -140,3 +140,11 @@ def test_rebuild_summary_counts_documents_and_sentences_truly(tmp_path):
     assert "documents 2 (2 unchanged); sentences" in full.stdout and "--full: every document embedded again" in full.stdout
     assert "added (" not in full.stdout
     assert "reading: 2 documents" in full.stderr or "documents" in full.stderr
+
+
+def test_the_prompt_reads_a_follow_up_in_the_context_of_the_question_before(default_index):
+    result = run_cli(settings=default_index, stdin="what did Abrams warn?\nwhy?\n")
+    assert result.returncode == 0, result.stderr
+    assert "(Reading this as: why did Abrams warn)" in result.stdout
+    batch = run_cli("--json", "-", settings=default_index, stdin="what did Abrams warn?\nwhy?\n")
+    assert "reading" not in json.loads(batch.stdout.splitlines()[1]), "--json - stays stateless"

@@ -134,3 +134,17 @@ def test_commands_are_synced_only_when_they_changed_and_the_invite_link_is_logge
     assert syncs == [1, 1, 2], "the second start changed nothing and did not sync; sync_always did"
     links = [r.getMessage() for r in caplog.records if "invite link" in r.getMessage()]
     assert links and "permissions=274877975552" in links[0] and "scope=bot+applications.commands" in links[0]
+
+
+def test_a_reply_to_an_answer_is_read_as_a_follow_up_and_says_so(engine):
+    async def scenario(fake: FakeDiscord, bot: QuoteBot) -> None:
+        alice = fake.world.user("alice").id
+        sent = fake.send_message(fake.world.channel.id, alice, f"<@{bot.user.id}> what did Abrams warn?")
+        answer = await fake.wait_for_reply(int(sent["id"]), timeout=20)
+        follow_up = fake.send_message(fake.world.channel.id, alice, f"<@{bot.user.id}> why?", reply_to=int(answer["id"]))
+        reply = await fake.wait_for_reply(int(follow_up["id"]), timeout=20)
+        assert "Reading this as\\: why did Abrams warn" in reply["content"]  # ":" escaped for Discord
+        alone = fake.send_message(fake.world.channel.id, alice, f"<@{bot.user.id}> why?")
+        assert "Reading this as" not in (await fake.wait_for_reply(int(alone["id"]), timeout=20))["content"]
+
+    run(engine, scenario)
