@@ -42,6 +42,8 @@ def main() -> int:
 
     from .discord_app import create_bot
     from .discord_config import discord_settings_from_env
+    from .engines import Engines
+    from .servers import read_server_map
 
     settings = None
     try:
@@ -52,13 +54,27 @@ def main() -> int:
             handler.addFilter(RedactingFilter(settings))
         log.info("loading the engine (corpus %s, index %s)", settings.corpus_dir, settings.index_dir)
         engine = Engine.open(settings, notify=log.info)
-        engine.warm_up()
+        server_map = read_server_map(discord_settings.servers_file)
+        engines = Engines(engine, server_map, lambda place: _open_place(place, engine, log))
+        for each in engines:
+            each.warm_up()
     except (SettingError, IndexProblem, CorpusError, CorpusEmpty, ModelError, RebuildBusy, IndexReadOnly) as exc:
         message = redact(str(exc), settings) if settings is not None else str(exc)
         print(f"error: {message}", file=sys.stderr)  # each message names the setting or command to fix it
         return EXIT_CONFIG
-    bot = create_bot(engine, discord_settings)
+    bot = create_bot(engine, discord_settings, engines=engines)
     return run(bot, discord_settings.token)
+
+
+def _open_place(place, default, log):  # noqa: ANN001, ANN202 - bot.servers.Place, Engine, Logger
+    """The engine of one corpus of the server map, sharing the default engine's model."""
+    from dataclasses import replace
+
+    from index.engine import Engine
+
+    log.info("loading the engine (corpus %s, index %s)", place.corpus, place.index)
+    return Engine.open(replace(default.settings, corpus_dir=place.corpus, index_dir=place.index),
+                       encoder=default.encoder, notify=log.info)
 
 
 def run(bot, token: str) -> int:

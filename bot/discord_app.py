@@ -16,6 +16,7 @@ from discord.ext import commands
 from index.engine import Engine
 
 from .discord_config import DiscordSettings
+from .engines import Engines
 from .workers import Cooldown, WorkerPool
 
 log = logging.getLogger("quotebot")
@@ -71,12 +72,14 @@ class QuoteBotMixin:
     """What the bot does, whichever way it connects (see `create_bot`); the engine is loaded and
     warmed before start. Mixed into `commands.Bot` or `commands.AutoShardedBot`."""
 
-    def __init__(self, engine: Engine, settings: DiscordSettings, **options: object) -> None:
+    def __init__(self, engine: Engine, settings: DiscordSettings, *, engines: Engines | None = None, **options: object) -> None:
         super().__init__(  # type: ignore[call-arg]
             command_prefix=commands.when_mentioned, intents=intents_for(settings), help_command=None,
             allowed_mentions=NO_MENTIONS, tree_cls=QuoteTree, **options,
         )
         self.engine = engine
+        """The default corpus's engine."""
+        self.engines = engines or Engines(engine)
         self.settings = settings
         self.workers = WorkerPool(settings.workers, settings.queue_size)
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
@@ -106,6 +109,12 @@ class QuoteBotMixin:
             record.write_text(stamp + "\n")
             log.info("slash commands synced %s", "globally (Discord may take up to an hour to show them)"
                      if guild is None else f"to server {guild.id}")
+
+    def engine_for(self, guild_id: int | None, channel: object) -> Engine | None:
+        """The engine for a question asked in `channel` of server `guild_id` (a thread counts as its
+        parent channel), or None where the bot is not set up (`DISCORD_SERVERS`)."""
+        channel_id = getattr(channel, "parent_id", None) or getattr(channel, "id", None)
+        return self.engines.for_place(guild_id, channel_id)
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: questions are handled by the ask cog's listener."""

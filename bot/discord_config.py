@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from index.config import SettingError, env_flag, load_dotenv_file
+from index.config import PROJECT_ROOT, SettingError, env_flag, load_dotenv_file
 
 
 MAX_SHARDS = 1_000
@@ -25,6 +26,8 @@ class DiscordSettings:
     sync_always: bool = False
     """Sync slash commands at every start, not only when their definitions changed."""
     log_level: str = "INFO"
+    servers_file: Path | None = None
+    """DISCORD_SERVERS: the JSON map of servers (and channels) to corpora (`bot/servers.py`)."""
     cooldown_questions: int = 5
     cooldown_seconds: float = 30.0
     workers: int = 2
@@ -59,6 +62,17 @@ def _positive(name: str, default: int, high: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= high:
         raise SettingError(f"{name} must be a whole number between 1 and {high:,}, not {raw!r} (check .env).")
     return int(raw)
+
+
+def _file(name: str) -> Path | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    path = path if path.is_absolute() else PROJECT_ROOT / path
+    if not path.is_file():
+        raise SettingError(f"{name}={raw}: no such file (check .env; see docs/discord.md for the format).")
+    return path
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -110,6 +124,7 @@ def discord_settings_from_env() -> DiscordSettings:
         message_content=env_flag("DISCORD_MESSAGE_CONTENT", False),
         sync_always=env_flag("DISCORD_SYNC_ALWAYS", False),
         log_level=_log_level("LOG_LEVEL"),
+        servers_file=_file("DISCORD_SERVERS"),
         cooldown_questions=int(match.group(1)),
         cooldown_seconds=float(match.group(2)),
         workers=_positive("DISCORD_WORKERS", 2, 64),

@@ -222,12 +222,16 @@ class Engine:
     def rebuild(self, *, full: bool = False, progress: Progress | None = None) -> RebuildSummary:
         """Bring the index up to date and answer from it from now on; questions asked meanwhile are
         answered from the previous version. Raises `RebuildBusy` if another rebuild holds the index."""
-        with self._rebuild_lock:
+        if not self._rebuild_lock.acquire(blocking=False):  # a second /reindex says so instead of queueing
+            raise RebuildBusy(f"A rebuild of {self.settings.index_dir} is already running in this process.")
+        try:
             summary = rebuild(self.settings, full=full, progress=progress, encoder=self.encoder)
             with self._swap_lock:  # also when another process published the version found up to date
                 self._swap_to_current()
                 self._stamp = self._folder.current_stamp()
             return summary
+        finally:
+            self._rebuild_lock.release()
 
 
 def cut_at_word(text: str, limit: int) -> str:

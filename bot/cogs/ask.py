@@ -15,6 +15,7 @@ from ..discord_render import render_answer
 from ..workers import Busy
 
 BUSY = "I'm busy answering other questions; try again shortly."
+NOT_SET_UP = "I'm not set up to answer questions in this server; ask the bot's admin to add it (DISCORD_SERVERS)."
 SORRY = ("Sorry, something went wrong while answering that. Please ask again in a moment, or word the question "
          "differently; the error is in the bot's log for its admin.")
 log = logging.getLogger("quotebot")
@@ -30,14 +31,19 @@ class Ask(commands.Cog):
         self.bot = bot
         self.conversations: OrderedDict[int, str] = OrderedDict()
 
-    async def answer_text(self, user_id: int, question: str, after: str | None = None) -> tuple[str, str | None]:
-        """The reply for a question (the rendered answer, or a cooldown, busy or apology message) and
-        the question it answered, as read in the context of `after`, to carry into the next one."""
+    async def answer_text(self, user_id: int, question: str, after: str | None = None, *,
+                          guild_id: int | None = None, channel: object = None) -> tuple[str, str | None]:
+        """The reply for a question (the rendered answer, or a cooldown, busy, not-set-up or apology
+        message) and the question it answered, as read in the context of `after`, to carry into the
+        next one. The documents are those of the server (and channel) it was asked in."""
+        engine = self.bot.engine_for(guild_id, channel)
+        if engine is None:
+            return NOT_SET_UP, None
         wait = self.bot.cooldown.retry_after(user_id)
         if wait > 0:
             return f"You're asking quickly; please wait {wait:.0f} s and ask again.", None
         try:
-            answer = await self.bot.workers.run(lambda: self.bot.engine.answer(question, after=after))
+            answer = await self.bot.workers.run(lambda: engine.answer(question, after=after))
         except Busy:
             return BUSY, None
         except Exception:  # the asker gets an apology, the log the traceback; the next question is answered
@@ -68,7 +74,8 @@ class Ask(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000]) -> None:
         await interaction.response.defer(thinking=True)
         after = self.context(interaction.channel, None)
-        text, asked = await self.answer_text(interaction.user.id, question, after)
+        text, asked = await self.answer_text(interaction.user.id, question, after, guild_id=interaction.guild_id,
+                                             channel=interaction.channel)
         sent = await interaction.followup.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=True, wait=True)
         self.remember(asked, sent.id, interaction.channel_id if after is not None else None)
 
@@ -97,7 +104,8 @@ class Ask(commands.Cog):
         replied_to = message.reference.message_id if message.reference else None
         after = self.context(message.channel, replied_to)
         async with message.channel.typing():
-            text, asked = await self.answer_text(message.author.id, question, after)
+            text, asked = await self.answer_text(message.author.id, question, after,
+                                                 guild_id=message.guild.id if message.guild else None, channel=message.channel)
         if self.bot.settings.reply_in_thread and isinstance(message.channel, discord.TextChannel) and message.guild:
             thread = await message.create_thread(name=question[:90] or "answer")
             sent = await thread.send(text, allowed_mentions=NO_MENTIONS, suppress_embeds=True)

@@ -12,6 +12,7 @@ from index import SourceInfo
 
 from ..discord_app import NO_MENTIONS, AnyQuoteBot
 from ..discord_render import MESSAGE_LIMIT, escape
+from .ask import NOT_SET_UP
 
 SOURCES_PER_PAGE = 20
 HELP = (
@@ -31,7 +32,11 @@ class Info(commands.Cog):
     @app_commands.describe(page="Which page of the list (1 is the first)")
     async def sources(self, interaction: discord.Interaction, page: app_commands.Range[int, 1, None] = 1) -> None:
         # Built in a thread: a corpus of 20,000 documents must not hold up the gateway heartbeat.
-        text = await asyncio.to_thread(lambda: sources_page(self.bot.engine.sources(), page))
+        engine = self.bot.engine_for(interaction.guild_id, interaction.channel)
+        if engine is None:
+            await interaction.response.send_message(NOT_SET_UP, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        text = await asyncio.to_thread(lambda: sources_page(engine.sources(), page))
         await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
 
     @app_commands.command(name="help", description="How to ask me questions.")

@@ -1,0 +1,35 @@
+"""The engines a bot serves: the default corpus's and one per corpus the server map names, each
+opened once and shared by every server and channel that names it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from index.engine import Engine
+
+from .servers import Place, ServerMap
+
+
+class Engines:
+    def __init__(self, default: Engine, server_map: ServerMap | None = None,
+                 open_place: Callable[[Place], Engine] | None = None) -> None:
+        self.default = default
+        self.map = server_map or ServerMap()
+        opener = open_place or (lambda place: Engine.open(replace(default.settings, corpus_dir=place.corpus,
+                                                                   index_dir=place.index), encoder=default.encoder))
+        places = dict.fromkeys([*self.map.servers.values(), *self.map.channels.values()])
+        self._by_place: dict[Place, Engine] = {place: opener(place) for place in places}
+
+    def for_place(self, guild_id: int | None, channel_id: int | None) -> Engine | None:
+        """The engine that answers there, or None where the bot is not set up (`unlisted: refuse`)."""
+        place = self.map.place_for(guild_id, channel_id)
+        if place == "default":
+            return self.default
+        return self._by_place[place] if isinstance(place, Place) else None
+
+    def is_default(self, engine: Engine) -> bool:
+        return engine is self.default
+
+    def __iter__(self):  # noqa: ANN204 - every engine once, the default first
+        return iter([self.default, *self._by_place.values()])
