@@ -144,10 +144,12 @@ class Engine:
         if len(cleaned) > limit:
             cleaned = cut_at_word(cleaned, limit)
             notes.append(f"The question was cut to its first {len(cleaned)} characters (at most {limit}).")
-        reading = read_follow_up(" ".join(after.split())[:limit], cleaned) if after and after.strip() else None
+        served = self._served()
+        reading = read_follow_up(" ".join(after.split())[:limit], cleaned, served.index.speller.is_name) \
+            if after and after.strip() else None
         if reading:
             notes.insert(0, f"Reading this as: {reading}")
-        answer = self._served().answer(
+        answer = served.answer(
             reading or cleaned, k, show_closest=self.settings.show_closest, notes=self.notes + notes, abstain=abstain
         )
         return replace(answer, question=cleaned, reading=reading or "") if reading else answer

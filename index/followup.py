@@ -20,6 +20,7 @@ is left as it is. The reading is shown to the asker ("Reading this as: ..."), so
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from .question import AUXILIARIES, WH_WORDS, expand_chat_forms, mentioned_names
 
@@ -31,6 +32,8 @@ PERSONAL = frozenset("he she they him them his her their hers theirs".split())
 """Pronouns for people: they stand for the previous question's names when it has any."""
 SHIFT_OPENERS = ("and what about", "what about", "how about", "and how about", "what of", "and also", "and", "also")
 PREPOSITIONS = frozenset("in on at for during before after since from to with without under by about against".split())
+SUBORDINATORS = frozenset("if when while unless because although".split())
+"""Words opening a clause that a follow-up may swap for the previous question's ("and if it's private?")."""
 FUNCTION_WORDS = frozenset(
     "a an the of in on at for to from with about by into over under during before after since against "
     "and or as than this that these those is was are were be been do does did".split()
@@ -43,33 +46,66 @@ BARE_WH_MAX_WORDS = 2
 """A follow-up of a question word and at most this many words in all ("why?", "how so?", "why not")."""
 
 
-def read_follow_up(previous: str, follow_up: str) -> str | None:
+def read_follow_up(previous: str, follow_up: str, is_name: Callable[[str], bool] | None = None) -> str | None:
     """The follow-up as a question of its own in the context of `previous`, or None when it already
-    stands on its own (or nothing can be carried)."""
+    stands on its own (or nothing can be carried). `is_name` tells a name from the corpus's own
+    statistics (how often the documents capitalise a word), so names are found in lower-case chat."""
     words = _words(expand_chat_forms(follow_up))
     before = _words(expand_chat_forms(previous))
     if not words or not before:
         return None
+    is_name = is_name or (lambda word: False)
     lowered = [w.lower() for w in words]
     if lowered[0] in WH_WORDS and len(words) <= BARE_WH_MAX_WORDS:
         return _ask_again(lowered[0], before)
     opener = next((o for o in SHIFT_OPENERS if " ".join(lowered[:len(o.split())]) == o), None)
     if opener is not None and len(words) > len(opener.split()):
         rest = words[len(opener.split()):]
-        if rest[0].lower() in WH_WORDS or rest[0].lower() in AUXILIARIES:  # "and why does he think so?"
+        first = rest[0].lower()
+        if first in WH_WORDS or first in AUXILIARIES:  # "and why does he think so?"
             words, lowered = rest, [w.lower() for w in rest]
-        elif not any(w in PRONOUNS for w in (r.lower() for r in rest)):
-            return _swap_in(rest, before)
+        elif first in PREPOSITIONS or first in SUBORDINATORS or not any(w.lower() in PRONOUNS for w in rest):
+            return _swap_in(rest, before, is_name)
     if any(w in PRONOUNS for w in lowered):
-        names = " and ".join(name.text for name in mentioned_names(previous))
-        phrase = _asked_about(before)
-
-        def stands_for(pronoun: str) -> str:  # people are named; things are the phrase asked about
-            return (names or phrase) if pronoun in PERSONAL else (phrase or names)
-
-        if names or phrase:
-            return " ".join(stands_for(w) + PRONOUNS[w] if w in PRONOUNS else word for word, w in zip(words, lowered))
+        names = _names(previous, before, is_name)
+        phrase = _asked_about(before, is_name)
+        return _replace_pronouns(words, " and ".join(names), phrase)
     return None
+
+
+def _replace_pronouns(words: list[str], names: str, phrase: str) -> str | None:
+    """The first personal pronoun ("he", "his") stands for the names, the first other one ("it",
+    "that") for the phrase asked about (each falling back on the other); later ones stay, as they
+    usually point to something the follow-up itself introduced."""
+    out, used = [], set()
+    for word in words:
+        pronoun = word.lower()
+        kind = "personal" if pronoun in PERSONAL else "thing"
+        if pronoun in PRONOUNS and kind not in used:
+            meant = (names or phrase) if kind == "personal" else (phrase or names)
+            if meant:
+                out.append(meant + PRONOUNS[pronoun])
+                used.add(kind)
+                continue
+        out.append(word)
+    return " ".join(out) if used else None
+
+
+def _names(previous: str, before: list[str], is_name: Callable[[str], bool]) -> list[str]:
+    """The previous question's names: capitalised runs, or in lower-case chat the words the documents
+    write capitalised."""
+    capitalised = [name.text for name in mentioned_names(previous)]
+    if capitalised:
+        return capitalised
+    names: list[str] = []
+    run: list[str] = []
+    for word in before + [""]:
+        if word and word.lower() not in FUNCTION_WORDS and word.lower() not in WH_WORDS and is_name(word.lower()):
+            run.append(word)
+        elif run:
+            names.append(" ".join(run))
+            run = []
+    return names
 
 
 def _words(text: str) -> list[str]:
@@ -87,7 +123,7 @@ def _ask_again(wh: str, before: list[str]) -> str:
     return " ".join([wh, *tail])
 
 
-def _asked_about(before: list[str]) -> str:
+def _asked_about(before: list[str], is_name: Callable[[str], bool] = lambda word: False) -> str:
     """The phrase the previous question asks about: after its question word and auxiliary ("when was
     the armistice signed" -> "the armistice"; "what did abrams warn" -> "abrams"; "who signed the
     armistice" -> "the armistice")."""
@@ -100,15 +136,40 @@ def _asked_about(before: list[str]) -> str:
             while phrase and phrase[-1].lower().endswith(("ed", "en")) and len(phrase) > 1:
                 phrase = phrase[:-1]  # "the armistice signed" -> "the armistice"
             return " ".join(phrase)
-        return " ".join(phrase[:1])  # the subject of "did/does/can X verb ..."
+        subject = phrase[:1]  # the subject of "did/does/can X verb ...", with the rest of its name
+        for word in phrase[1:]:
+            if not (word[:1].isupper() or is_name(word.lower())):
+                break
+            subject.append(word)
+        return " ".join(subject)
     return " ".join(before[i + 1:]) if len(before) > i + 1 else ""
 
 
-def _swap_in(rest: list[str], before: list[str]) -> str:
+def _swap_in(rest: list[str], before: list[str], is_name: Callable[[str], bool] = lambda word: False) -> str:
     """"what about borrowing" after "what does the book say about ownership" -> "... about borrowing";
-    "and in 2018" -> the previous question "in 2018"."""
-    if rest[0].lower() in PREPOSITIONS or _YEAR.fullmatch(rest[0]):
+    "what about tokola" after "what does aum say ..." -> "what does tokola say ..." (a name for the
+    name); "and on linux" after "... on mac for rust" -> "... on linux for rust" (a phrase of the same
+    preposition, or an "-ly" word for an "-ly" word, replaced; else added); "and in 2018" -> added."""
+    lowered = [w.lower() for w in before]
+    first = rest[0].lower()
+    if first in PREPOSITIONS or first in SUBORDINATORS:
+        if first in lowered:
+            start = len(lowered) - 1 - lowered[::-1].index(first)
+            end = next((k for k in range(start + 1, len(lowered)) if lowered[k] in PREPOSITIONS | SUBORDINATORS), len(lowered))
+            return " ".join(before[:start] + rest + before[end:])
         return " ".join(before + rest)
+    if _YEAR.fullmatch(rest[0]):
+        return " ".join(before + rest)
+    if len(rest) == 1 and first.endswith("ly"):
+        adverb = next((k for k, w in enumerate(lowered) if w.endswith("ly") and w not in FUNCTION_WORDS), None)
+        return " ".join(before[:adverb] + rest + before[adverb + 1:]) if adverb is not None else " ".join(before + rest)
+    if all(is_name(w.lower()) for w in rest):  # a name for the previous question's last name
+        named = [k for k, w in enumerate(lowered) if w not in FUNCTION_WORDS and w not in WH_WORDS and is_name(w)]
+        if named:
+            end = start = named[-1]
+            while start > 0 and lowered[start - 1] not in FUNCTION_WORDS and is_name(lowered[start - 1]):
+                start -= 1
+            return " ".join(before[:start] + rest + before[end + 1:])
     last_function = max((k for k, w in enumerate(before) if w.lower() in FUNCTION_WORDS), default=-1)
     if 0 <= last_function < len(before) - 1:
         return " ".join(before[:last_function + 1] + rest)

@@ -33,3 +33,25 @@ def test_the_engine_answers_a_follow_up_in_context_and_says_how_it_read_it(engin
     assert answer.answered and answer.as_json()["reading"] == "why did Abrams warn"
     alone = engine.answer("why?")
     assert alone.reading == "" and "reading" not in alone.as_json()
+
+
+NAMES = {"lindqvist", "oslo", "bergen"}.__contains__
+"""A corpus's names, as its capitalisation statistics would give them."""
+
+
+@pytest.mark.parametrize("previous, follow_up, reading", [
+    ("what did lindqvist promise?", "why does she think so", "why does lindqvist think so"),
+    ("what did lindqvist promise the council in oslo?", "what about bergen", "what did lindqvist promise the council in bergen"),
+    ("how do i renew a permit in oslo for a boat?", "and in bergen", "how do i renew a permit in bergen for a boat"),
+    ("what did the council say publicly about the budget?", "and privately?", "what did the council say privately about the budget"),
+    ("what happens if a permit expires?", "and if it is lost", "what happens if it is lost"),
+])
+def test_corpus_names_phrases_and_manners_are_swapped_in_kind(previous, follow_up, reading):
+    assert read_follow_up(previous, follow_up, NAMES) == reading
+
+
+def test_only_the_first_pronoun_of_each_kind_points_back():
+    assert read_follow_up("What did Mayor Lindqvist promise?", "did her aide back that up") == \
+        "did Mayor Lindqvist's aide back Mayor Lindqvist up"
+    assert read_follow_up("what is a lifetime in rust?", "why is it hard and how do i fix it") == \
+        "why is a lifetime in rust hard and how do i fix it"
