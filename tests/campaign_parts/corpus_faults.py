@@ -243,7 +243,7 @@ def reported_skips(stdout: bytes) -> dict[str, str]:
 
 def _judge_first(run, expected: dict[str, str], good: set[str], settings, result: PartResult) -> None:
     finished = run.returncode == 0 and b"Traceback" not in run.stderr
-    seconds = re.search(rb", ([\d.]+) s\n", run.stdout)
+    seconds = re.search(rb"[;,] ([\d.]+) s\n", run.stdout)
     result.figure("rebuild finished", f"yes, {seconds.group(1).decode() if seconds else '?'} s" if finished else f"NO (exit {run.returncode})")
     if not result.check(finished, f"the rebuild did not finish: exit {run.returncode}, {run.stderr[-800:]!r}"):
         return
