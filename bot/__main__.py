@@ -93,9 +93,10 @@ def run(bot, token: str) -> int:
         return EXIT_CONFIG
     except discord.PrivilegedIntentsRequired:
         print("error: Discord refused the privileged Message Content intent, needed because "
-              "DISCORD_LISTEN_CHANNELS is set. Enable it in the developer portal (your application > Bot > "
-              "Privileged Gateway Intents > Message Content), or empty DISCORD_LISTEN_CHANNELS to answer "
-              "only mentions and /ask.", file=sys.stderr)
+              "DISCORD_LISTEN_CHANNELS or DISCORD_MESSAGE_CONTENT is set. Enable it in the developer portal "
+              "(your application > Bot > Privileged Gateway Intents > Message Content), or empty "
+              "DISCORD_LISTEN_CHANNELS and set DISCORD_MESSAGE_CONTENT=false to answer only mentions, direct "
+              "messages and /ask.", file=sys.stderr)
         return EXIT_CONFIG
     except discord.ConnectionClosed as exc:  # a close Discord does not allow to resume (4004, 4010-4013)
         advice = CLOSE_ADVICE.get(exc.code or 0, "check the bot's settings and start it again")

@@ -16,8 +16,8 @@ def test_a_user_may_ask_rate_questions_per_window_and_is_told_how_long_to_wait()
 
 def test_the_table_forgets_users_whose_window_has_passed():
     cooldown = Cooldown(5, 30)
-    for user in range(50_000):
+    for user in range(3_000):
         cooldown.retry_after(user, 1000.0)
-    assert len(cooldown) == 50_000
+    assert len(cooldown) == 3_000
     cooldown.retry_after(1, 1031.0)
     assert len(cooldown) == 1
