@@ -144,3 +144,43 @@ def test_a_bad_server_map_names_the_file(tmp_path):
     bad.write_text('{"unlisted": "maybe"}', encoding="utf-8")
     with pytest.raises(SettingError, match="DISCORD_SERVERS=.*servers.json.*unlisted must be one of default, refuse"):
         read_server_map(bad)
+
+
+def test_python_m_bot_opens_one_engine_per_corpus_of_the_map(two_corpora, monkeypatch, capsys, tmp_path):
+    """The start-up path (`bot.__main__.main`): the map is read, each corpus's engine opened and warmed
+    once; here Discord then rejects the token, which ends the run with advice."""
+    import bot.__main__ as bot_main
+    from bot import discord_app
+
+    root, harbour, lighthouse = two_corpora
+    map_file = tmp_path / "servers.json"
+    map_file.write_text(json.dumps({"servers": {
+        "1": {"corpus": str(harbour), "index": str(root / "harbour-index")},
+        "2": {"corpus": str(lighthouse), "index": str(root / "lighthouse-index")},
+        "3": {"corpus": str(harbour), "index": str(root / "harbour-index")}}}), encoding="utf-8")
+    made = []
+    real_create = discord_app.create_bot
+
+    def create(engine, settings, **options):
+        made.append(options["engines"])
+        return real_create(engine, settings, guild_ready_timeout=0.05, **options)
+
+    monkeypatch.setattr(discord_app, "create_bot", create)
+    monkeypatch.setenv("DISCORD_TOKEN", "wrong-token")
+    monkeypatch.setenv("DISCORD_SERVERS", str(map_file))
+    monkeypatch.setenv("CORPUS_DIR", str(harbour))
+    monkeypatch.setenv("INDEX_DIR", str(root / "harbour-index"))
+    import logging
+
+    root_logger = logging.getLogger()
+    handlers, level = root_logger.handlers[:], root_logger.level
+    try:
+        with FakeDiscord(token=TOKEN) as fake, discord_pointed_at(fake):
+            assert bot_main.main() == 1
+    finally:  # main() sets up logging for the whole process: leave the test run's as it was
+        root_logger.handlers[:] = handlers
+        root_logger.setLevel(level)
+    engines = list(made[0])
+    assert len(engines) == 3, "the default engine and one per distinct corpus (server 3 shares server 1's)"
+    assert made[0].for_place(1, None) is made[0].for_place(3, None) is not made[0].for_place(2, None)
+    assert "Reset Token" in capsys.readouterr().err
