@@ -148,3 +148,19 @@ def test_the_prompt_reads_a_follow_up_in_the_context_of_the_question_before(defa
     assert "(Reading this as: why did Abrams warn)" in result.stdout
     batch = run_cli("--json", "-", settings=default_index, stdin="what did Abrams warn?\nwhy?\n")
     assert "reading" not in json.loads(batch.stdout.splitlines()[1]), "--json - stays stateless"
+
+
+def test_the_quotebot_command_dispatches_to_the_same_programs(default_index):
+    env = dict(os.environ, CORPUS_DIR=str(default_index.corpus_dir), INDEX_DIR=str(default_index.index_dir))
+
+    def quotebot(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bot.console", *args], cwd=PROJECT_ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    assert all(name in quotebot("--help").stdout for name in ("ask", "rebuild", "bot", "eval"))
+    asked = quotebot("ask", "--json", "what did Abrams warn?")
+    assert asked.returncode == 0 and "Abrams warned" in json.loads(asked.stdout)["quotes"][0]["text"]
+    rebuilt = quotebot("rebuild", "--quiet")
+    assert rebuilt.returncode == 0 and "Index is up to date" in rebuilt.stdout
+    unknown = quotebot("frobnicate")
+    assert unknown.returncode == 2 and "unknown command" in unknown.stderr
