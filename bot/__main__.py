@@ -55,7 +55,7 @@ def main() -> int:
         log.info("loading the engine (corpus %s, index %s)", settings.corpus_dir, settings.index_dir)
         engine = Engine.open(settings, notify=log.info)
         server_map = read_server_map(discord_settings.servers_file)
-        engines = Engines(engine, server_map, lambda place: _open_place(place, engine, log))
+        engines = Engines(engine, server_map, notify=log.info)
         for each in engines:
             each.warm_up()
     except (SettingError, IndexProblem, CorpusError, CorpusEmpty, ModelError, RebuildBusy, IndexReadOnly) as exc:
@@ -64,17 +64,6 @@ def main() -> int:
         return EXIT_CONFIG
     bot = create_bot(engine, discord_settings, engines=engines)
     return run(bot, discord_settings.token)
-
-
-def _open_place(place, default, log):  # noqa: ANN001, ANN202 - bot.servers.Place, Engine, Logger
-    """The engine of one corpus of the server map, sharing the default engine's model."""
-    from dataclasses import replace
-
-    from index.engine import Engine
-
-    log.info("loading the engine (corpus %s, index %s)", place.corpus, place.index)
-    return Engine.open(replace(default.settings, corpus_dir=place.corpus, index_dir=place.index),
-                       encoder=default.encoder, notify=log.info)
 
 
 def run(bot, token: str) -> int:

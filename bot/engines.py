@@ -13,13 +13,18 @@ from .servers import Place, ServerMap
 
 class Engines:
     def __init__(self, default: Engine, server_map: ServerMap | None = None,
-                 open_place: Callable[[Place], Engine] | None = None) -> None:
+                 notify: Callable[[str], None] | None = None) -> None:
         self.default = default
         self.map = server_map or ServerMap()
-        opener = open_place or (lambda place: Engine.open(replace(default.settings, corpus_dir=place.corpus,
-                                                                   index_dir=place.index), encoder=default.encoder))
         places = dict.fromkeys([*self.map.servers.values(), *self.map.channels.values()])
-        self._by_place: dict[Place, Engine] = {place: opener(place) for place in places}
+        self._by_place: dict[Place, Engine] = {place: self._open(place, notify) for place in places}
+
+    def _open(self, place: Place, notify: Callable[[str], None] | None) -> Engine:
+        """One corpus's engine, sharing the default engine's model (loaded once)."""
+        if notify is not None:
+            notify(f"loading the engine (corpus {place.corpus}, index {place.index})")
+        settings = replace(self.default.settings, corpus_dir=place.corpus, index_dir=place.index)
+        return Engine.open(settings, encoder=self.default.encoder, notify=notify)
 
     def for_place(self, guild_id: int | None, channel_id: int | None) -> Engine | None:
         """The engine that answers there, or None where the bot is not set up (`unlisted: refuse`)."""

@@ -24,7 +24,6 @@ CUE_DTYPE = np.dtype(
     ]
 )
 
-_NAME_INSIDE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 _QUOTATION = re.compile("[\"“”]")
 _ENDS_LIKE_PROSE = re.compile(r"[.!?:;\"”’)][*_]*\s*$")
 """Closing punctuation, with any Markdown emphasis closed after it ("**Install.**")."""
@@ -37,18 +36,6 @@ TITLE_MAX_WORDS = 12
 _SENTENCE_PUNCTUATION = re.compile(r"[.!?,;]")
 _CODE = re.compile(r"[`/\\\[\]{}<>=_|]")
 """Characters of code, paths and tables, which titles do not have."""
-
-
-def sentence_cues(sentence: str) -> tuple[int, ...]:
-    """One row of `CUE_DTYPE` for a sentence; `names` counts capitalised words not starting it (max 3)."""
-    return (
-        int(bool(NUMBER.search(sentence))),
-        int(bool(DATE.search(sentence))),
-        int(bool(REASON.search(sentence))),
-        min(len(_NAME_INSIDE.findall(sentence)), 3),
-        int(bool(_QUOTATION.search(sentence))),
-        int(is_heading(sentence)),
-    )
 
 
 def is_heading(sentence: str) -> bool:
@@ -67,12 +54,15 @@ def is_heading(sentence: str) -> bool:
 _SEPARATOR = "\x00"
 """Joins the sentences for one pass of each pattern: no pattern matches it or spans it (`\\s` does not
 match it), and `\\b` sees it as it sees the end of a string."""
-_NAME_INSIDE_JOINED = re.compile(r"(?<!^)(?<!\x00)(?<![.!?]\s)\b[A-Z][a-z]+")
+_NAME_INSIDE = re.compile(r"(?<!^)(?<!\x00)(?<![.!?]\s)\b[A-Z][a-z]+")
+"""A capitalised word that does not start its sentence (nor follow a full stop)."""
 
 
 def cue_table(sentences: list[str]) -> np.ndarray:
-    """`sentence_cues` of every sentence, with each pattern run once over all of them: a document of
-    a hundred thousand one-word lines costs about what prose of its size does."""
+    """One row of `CUE_DTYPE` per sentence: whether it holds a number, a date, a reason word, quotation
+    marks, whether it is a heading, and how many capitalised words not starting it (at most 3). Each
+    pattern runs once over all the sentences: a document of a hundred thousand one-word lines costs
+    about what prose of its size does."""
     table = np.zeros(len(sentences), dtype=CUE_DTYPE)
     if not sentences:
         return table
@@ -84,7 +74,7 @@ def cue_table(sentences: list[str]) -> np.ndarray:
 
     for field, pattern in (("number", NUMBER), ("date", DATE), ("reason", REASON), ("quotation", _QUOTATION)):
         table[field][rows(pattern)] = 1
-    table["names"] = np.minimum(np.bincount(rows(_NAME_INSIDE_JOINED), minlength=len(sentences)), 3)
+    table["names"] = np.minimum(np.bincount(rows(_NAME_INSIDE), minlength=len(sentences)), 3)
     table["heading"] = [is_heading(s) for s in sentences]
     return table
 

@@ -54,7 +54,9 @@ class Engine:
         self._searcher = searcher
         self._rebuild_lock = threading.Lock()
         self._folder = IndexFolder(settings.index_dir)
-        self._stamp = self._folder.current_stamp()
+        self._stamp: tuple[int, int] | None = None
+        """`CURRENT` as last checked; none yet, so the first question checks that the version loaded
+        is still the published one (one may have been published while it loaded)."""
         self._swap_lock = threading.Lock()
         self._sources: tuple[object, list[SourceInfo]] | None = None
         self.notes: list[str] = []

@@ -108,13 +108,7 @@ class LoadedIndex:
 def open_index(settings: Settings, verify: bool = True) -> LoadedIndex:
     """Open the served version in `settings.index_dir`, refusing one that is missing, built by another
     model or splitter, of another format, or altered since it was written."""
-    folder = IndexFolder(settings.index_dir)
-    directory = folder.current()
-    if directory is None:
-        raise IndexMissing(f"There is no index in {settings.index_dir} yet: {REBUILD_HINT}.")
-    if not directory.is_dir():
-        raise IndexCorrupt(f"{settings.index_dir}/CURRENT points at {directory.name}, which is missing: {REBUILD_HINT}.")
-    opened = folder.read_current()
+    opened = IndexFolder(settings.index_dir).read_current()
     if opened is None:
         raise IndexMissing(f"There is no index in {settings.index_dir} yet: {REBUILD_HINT}.")
     directory, reader = opened

@@ -267,8 +267,9 @@ class IndexFolder:
             reader = VersionReader.open(directory)
             if reader is not None:
                 return directory, reader
-            if self.current() == directory:  # not pruned: the version folder itself is damaged
-                raise IndexCorrupt(f"{self.root}/CURRENT points at {directory.name}, which has no {MANIFEST_FILE}: {REBUILD_HINT}.")
+            if self.current() == directory:  # not pruned: the version folder itself is missing or damaged
+                missing = "is missing" if not directory.is_dir() else f"has no {MANIFEST_FILE}"
+                raise IndexCorrupt(f"{self.root}/CURRENT points at {directory.name}, which {missing}: {REBUILD_HINT}.")
         raise IndexCorrupt(f"{self.root}/CURRENT keeps changing while it is read; try again when the rebuilds finish.")
 
     @contextmanager

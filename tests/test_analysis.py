@@ -3,13 +3,16 @@ any text, and the shapes that once made them quadratic give the right answer."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.acronyms import count_name_phrases
 from index.analysis import TEXT_STEPS, analyse, unit_rows
-from index.cues import CUE_DTYPE, cue_table, sentence_cues
+from index.cues import CUE_DTYPE, cue_table, is_heading
+from index.question import DATE, NUMBER, REASON
 from index.readable import readable
 from index.sentences import split_sentences
 from index.spelling import WordCounts
@@ -17,6 +20,13 @@ from index.spelling import WordCounts
 PIECES = st.sampled_from(["Alpha", "beta", "1999", "May", " ", "\n", ". ", "? ", "\x00", "_", "[", "](", "because",
                           "last week", "twenty", '"', "Mr.", "中文。", "é", "-", "A-", "#", "> ", "1. "])
 TEXTS = st.lists(PIECES, max_size=40).map("".join)
+
+
+def sentence_cues(sentence: str) -> tuple[int, ...]:
+    """The cues of one sentence, pattern by pattern, as they were computed before the one-pass table."""
+    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+", sentence)
+    return (int(bool(NUMBER.search(sentence))), int(bool(DATE.search(sentence))), int(bool(REASON.search(sentence))),
+            min(len(names), 3), int(bool(re.search("[\"“”]", sentence))), int(is_heading(sentence)))
 
 
 @settings(max_examples=300, deadline=None)
