@@ -19,7 +19,7 @@ from .answer import Answer
 from .corpus import Document, list_corpus, read_document
 from .evaluation import DevReport, evaluate_dev, read_dev_questions
 
-ROLES = ("tune", "held")
+ROLES = ("tune", "held", "train", "dev")
 
 
 class SuiteError(ValueError):
