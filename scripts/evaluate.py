@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_suite(args: argparse.Namespace, argv: list[str] | None) -> int:
     from index import settings_from_env
+    from index.config import BUNDLED_MODEL
     from index.embedding import load_encoder
     from index.suite import (
         HEADER, SuiteError, corpus_texts, engine_answerer, evaluate_set, figures_line, format_row, macro,
@@ -146,6 +147,9 @@ def run_suite(args: argparse.Namespace, argv: list[str] | None) -> int:
         return 2
     settings = settings_from_env()
     encoder = load_encoder(settings)
+    # The peers are what a user would build with an off-the-shelf model: the bundled all-MiniLM-L6-v2,
+    # whatever model the engine runs.
+    peer_encoder = None if args.no_peers else load_encoder(dataclasses.replace(settings, embed_model=BUNDLED_MODEL))
     work = args.work or Path("var/eval")
     results: dict[str, dict] = {}
     ablations: dict[str, dict] = {rule: {} for rule in RULES} if args.ablate else {}
@@ -155,7 +159,7 @@ def run_suite(args: argparse.Namespace, argv: list[str] | None) -> int:
         engine = open_engine(settings, eval_set, work, encoder)
         row = {"engine": evaluate_set(eval_set, documents, engine_answerer(engine))}
         if not args.no_peers:
-            for name, answer in peer_answerers(documents, encoder).items():
+            for name, answer in peer_answerers(documents, peer_encoder).items():
                 row[name] = evaluate_set(eval_set, documents, answer)
         results[eval_set.name] = row
         for system, figures in row.items():

@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if all(onnx_path(settings, backend).is_file() for backend in backends) else 1
     if args.force:
         for backend in {"onnx", *backends}:
-            onnx_path(settings, backend).unlink(missing_ok=True)
+            path = onnx_path(settings, backend)
+            if path.is_relative_to(settings.cache_dir):  # never a file the model folder ships
+                path.unlink(missing_ok=True)
     for backend in backends:
         started = time.perf_counter()
         path = ensure_onnx_file(settings, backend, announce=print)

@@ -97,11 +97,14 @@ def collect(searcher: Searcher, questions: list[SquadQuestion], texts: list[str]
     return groups
 
 
-def collect_chat(suite: Path, work: Path, settings: Settings, encoder) -> list[Group]:  # noqa: ANN001 - Encoder
-    """Groups for every answerable question of the chat training suite, labelled by `gold_units`."""
+def collect_chat(suite: Path, work: Path, settings: Settings, encoder, roles: tuple[str, ...]) -> list[Group]:  # noqa: ANN001
+    """Groups for every answerable question of the chat training suite's sets of `roles`, labelled by
+    `gold_units`. The default is the dev sets only: the embedding model was fitted on the train sets,
+    so its similarities there are better than on a user's corpus, and a ranker fitted on them would
+    trust them too much."""
     groups = []
     root = Path(__file__).resolve().parent.parent
-    for chat_set in read_suite(suite, root):
+    for chat_set in (s for s in read_suite(suite, root) if s.role in roles):
         before = len(groups)
         documents = corpus_texts(dataclasses.replace(settings, corpus_dir=chat_set.corpus))
         searcher = open_engine(settings, chat_set, work, encoder).searcher
@@ -208,6 +211,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("squad", type=Path, help="SQuAD v1.1 training JSON (not a benchmark file)")
     parser.add_argument("--chat", type=Path, metavar="SUITE", help="chat-style training suite (scripts/training/suite.json)")
+    parser.add_argument("--chat-roles", default="dev",
+                        help="comma-separated roles of the chat suite's sets to train on (default: dev)")
     parser.add_argument("--chat-weight", type=int, default=CHAT_WEIGHT, help="times each chat question counts")
     parser.add_argument("--work", type=Path, default=Path("var/train"), help="folder for the corpora and indexes")
     parser.add_argument("--out", type=Path, default=RANKER_FILE)
@@ -232,7 +237,8 @@ def main() -> int:
     print(f"features for {len(questions)} questions and their degraded copies", flush=True)
     plain = collect(searcher, questions, [q.question for q in questions])
     degraded = collect(searcher, questions, [degrade(q.question, rng) for q in questions])
-    chat = collect_chat(args.chat, args.work / "chat", settings, encoder) if args.chat else []
+    chat = collect_chat(args.chat, args.work / "chat", settings, encoder,
+                        tuple(r.strip() for r in args.chat_roles.split(",") if r.strip())) if args.chat else []
 
     booster = fit(plain + degraded + chat * args.chat_weight)
     trees = export(booster)

@@ -16,7 +16,7 @@ DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
 
 @pytest.fixture(scope="session")
 def encoder():
-    """The bundled all-MiniLM-L6-v2 (seconds to load: once per session)."""
+    """The default model, the shipped chat-minilm (loaded once per session)."""
     from index.embedding import load_encoder
 
     return load_encoder(Settings())

@@ -1,5 +1,6 @@
 """The ONNX backends against the sentence-transformers reference: same vectors (float32), close vectors
-(int8), and never mixed with vectors of another backend."""
+(int8), and never mixed with vectors of another backend. Run on the bundled all-MiniLM-L6-v2, the model
+that is exported on first use (the shipped model is ONNX already: tests/test_shipped_model.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import numpy as np
 import pytest
 
 from conftest import CORPUS
-from index.config import Settings
+from index.config import BUNDLED_MODEL, Settings
 from index.embedding import ModelError, load_encoder
 from index.sentences import split_sentences
+
+
+BASE = Settings(embed_model=BUNDLED_MODEL)
 
 
 def corpus_texts() -> list[str]:
@@ -27,7 +31,7 @@ def corpus_texts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def torch_vectors() -> np.ndarray:
-    return load_encoder(dataclasses.replace(Settings(), embed_backend="torch")).encode(corpus_texts())
+    return load_encoder(dataclasses.replace(BASE, embed_backend="torch")).encode(corpus_texts())
 
 
 @pytest.mark.parametrize("backend, min_cosine, mean_cosine, batch_cosine", [
@@ -36,7 +40,7 @@ def torch_vectors() -> np.ndarray:
     ("onnx-int8", 0.95, 0.98, 0.98),
 ])
 def test_onnx_vectors_match_sentence_transformers(torch_vectors, backend, min_cosine, mean_cosine, batch_cosine):
-    encoder = load_encoder(dataclasses.replace(Settings(), embed_backend=backend))
+    encoder = load_encoder(dataclasses.replace(BASE, embed_backend=backend))
     texts = corpus_texts()
     vectors = encoder.encode(texts, batch_size=16)
     assert vectors.shape == torch_vectors.shape and vectors.dtype == np.float32
@@ -52,7 +56,7 @@ def test_onnx_vectors_match_sentence_transformers(torch_vectors, backend, min_co
 def test_backends_record_different_fingerprints():
     from index.embedding import describe_model
 
-    fingerprints = {describe_model(dataclasses.replace(Settings(), embed_backend=b)).fingerprint
+    fingerprints = {describe_model(dataclasses.replace(BASE, embed_backend=b)).fingerprint
                     for b in ("torch", "onnx", "onnx-int8")}
     assert len(fingerprints) == 3
 
@@ -60,7 +64,7 @@ def test_backends_record_different_fingerprints():
 def test_unreadable_cached_onnx_file_names_itself(tmp_path):
     from index.onnx_encoder import onnx_path
 
-    settings = dataclasses.replace(Settings(), embed_backend="onnx", cache_dir=tmp_path)
+    settings = dataclasses.replace(BASE, embed_backend="onnx", cache_dir=tmp_path)
     path = onnx_path(settings, "onnx")
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not an onnx model")
@@ -78,6 +82,6 @@ def test_model_with_unsupported_modules_is_refused(tmp_path):
     modules = json.loads((folder / "modules.json").read_text())
     modules.append({"idx": len(modules), "name": "3", "path": "3_Dense", "type": "sentence_transformers.models.Dense"})
     (folder / "modules.json").write_text(json.dumps(modules))
-    settings = dataclasses.replace(Settings(), embed_model=str(folder), embed_backend="onnx", cache_dir=tmp_path)
+    settings = dataclasses.replace(BASE, embed_model=str(folder), embed_backend="onnx", cache_dir=tmp_path)
     with pytest.raises(ModelError, match="EMBED_BACKEND=torch"):
         load_encoder(settings)
