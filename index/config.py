@@ -20,6 +20,12 @@ SHIPPED_MODEL = "shipped:chat-minilm"
 shipped ready to run as ONNX in `index/models/chat-minilm/` (`index/shipped.py`)."""
 
 
+SHIPPED_RERANKER = "shipped:chat-reranker"
+"""The default `RERANK_MODEL`: the cross-encoder `scripts/train_reranker.py` trains, shipped as ONNX in
+`index/models/chat-reranker/` (`index/cross_encoder.py`). `RERANK_MODEL=off` answers without it."""
+RERANK_OFF = ("off", "none", "false", "0")
+
+
 class SettingError(ValueError):
     """A setting has a value the engine cannot use; the message names the setting and what to do."""
 
@@ -32,7 +38,8 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "var" / "index"
     embed_model: str = SHIPPED_MODEL
     embed_backend: str = "onnx"
-    rerank_model: str = ""
+    rerank_model: str = SHIPPED_RERANKER
+    """The cross-encoder that re-reads the best candidates; "" answers without one."""
     top_k: int = 3
     max_question_chars: int = 1000
     max_document_mb: int = 50
@@ -129,6 +136,13 @@ def _path(name: str, default: Path) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+def _rerank_model(raw: str, default: str) -> str:
+    """`RERANK_MODEL`: empty for the default, `off` for none."""
+    if raw.lower() in RERANK_OFF:
+        return ""
+    return raw or default
+
+
 def settings_from_env(env_file: Path | None = None) -> Settings:
     """Settings from `.env` and the environment; relative paths are taken from the project root."""
     load_dotenv_file(env_file)
@@ -138,7 +152,7 @@ def settings_from_env(env_file: Path | None = None) -> Settings:
         index_dir=_path("INDEX_DIR", defaults.index_dir),
         embed_model=os.environ.get("EMBED_MODEL", "").strip() or defaults.embed_model,
         embed_backend=os.environ.get("EMBED_BACKEND", "").strip() or defaults.embed_backend,
-        rerank_model=os.environ.get("RERANK_MODEL", "").strip(),
+        rerank_model=_rerank_model(os.environ.get("RERANK_MODEL", "").strip(), defaults.rerank_model),
         top_k=_int("TOP_K", defaults.top_k),
         max_question_chars=_int("MAX_QUESTION_CHARS", defaults.max_question_chars),
         max_document_mb=_int("MAX_DOCUMENT_MB", defaults.max_document_mb),

@@ -22,8 +22,9 @@ from .embedding import Encoder, ModelError, load_encoder, resolve_model
 from .features import FEATURE_SCHEMA
 from .followup import read_follow_up
 from .loaded import open_index
-from .policy import PolicyError, load_policy
+from .policy import PolicyError, load_policy, policy_file, policy_fingerprint
 from .ranker import Ranker, RankerError, load_ranker
+from .rerank import load_cross_encoder
 from .rules import checked
 from .search import Searcher
 from .spelling import model_dictionary
@@ -82,10 +83,11 @@ class Engine:
         except RankerError as exc:
             notify(f"{exc} Falling back to rank fusion.")
             ranker = None
+        reranker = load_cross_encoder(settings.rerank_model) if settings.rerank_model else None
         policy = None
         if ranker is not None:
             try:
-                policy = load_policy(ranker=ranker.fingerprint)
+                policy = load_policy(policy_file(reranker), ranker=policy_fingerprint(ranker, reranker))
             except PolicyError as exc:
                 notify(f"{exc} Abstaining only on names the documents never mention.")
         index = None
@@ -115,11 +117,6 @@ class Engine:
                 notes.append(note)
             else:
                 index = open_index(settings)
-        reranker = None
-        if settings.rerank_model:
-            from .rerank import CrossEncoderReranker
-
-            reranker = CrossEncoderReranker(settings.rerank_model)
         try:
             dictionary = model_dictionary(resolve_model(settings.embed_model)[1])
         except ModelError:  # only with an encoder passed in for a model this machine lacks

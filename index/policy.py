@@ -14,6 +14,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 POLICY_FILE = Path(__file__).resolve().parent / "policy.json"
+RERANKED_POLICY_FILE = Path(__file__).resolve().parent / "policy-reranked.json"
+"""The floors when a cross-encoder reranks (`RERANK_MODEL`): its best logit is on a scale of its own."""
+
+
+def policy_file(reranker: object | None) -> Path:
+    """The policy of the answering path: with or without a cross-encoder."""
+    return POLICY_FILE if reranker is None else RERANKED_POLICY_FILE
+
+
+def policy_fingerprint(ranker, reranker) -> str:  # noqa: ANN001 - Ranker, CrossEncoder | None
+    """What a policy's floors are calibrated for: the ranker, and the cross-encoder when one reranks."""
+    return ranker.fingerprint if reranker is None else f"{ranker.fingerprint}+{reranker.fingerprint}"
 
 
 class PolicyError(RuntimeError):

@@ -19,7 +19,7 @@ RULES: dict[str, str] = {
     "section_body": "quote: a matching section title gives way to the text under it",
     # abstain stage: checks
     "unknown_names": "abstain: the question names someone, something or a year no document mentions",
-    "score_floor": "abstain: the best candidate's calibrated ranker score is below the floor",
+    "score_floor": "abstain: the cross-encoder's best logit (ranker score with RERANK_MODEL=off) is below the calibrated floor",
     "answer_type": "abstain: a number question whose best quote holds no number",
 }
 

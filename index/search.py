@@ -15,7 +15,7 @@ from .policy import AbstentionPolicy
 from .question import satisfies_type
 from .quotes import Ranking, choose_spans, rank_sections, to_quote
 from .ranker import Ranker
-from .rerank import RERANK_DEPTH, CrossEncoderReranker
+from .rerank import CrossEncoder, judge
 
 RRF_K = 60
 FUSED_RETRIEVERS = ("rr_dense_sentence", "rr_dense_window", "rr_bm25_sentence", "rr_bm25_window")
@@ -40,14 +40,19 @@ class Scored:
     raw: np.ndarray
     """Ranker score of each candidate, after the rank-stage rules."""
     best: float
-    """The best raw score: what the score floor is compared with."""
+    """What the score floor is compared with: the best raw score, or the cross-encoder's best logit."""
+
+    @property
+    def shift(self) -> float:
+        """Added to a raw score to put it on the scale of `best` (quote confidences)."""
+        return self.best - float(self.raw.max()) if len(self.raw) and math.isfinite(self.best) else 0.0
 
 
 class Searcher:
     """Answers questions from one index version. Read-only after construction, so threads may share it."""
 
     def __init__(
-        self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None, reranker: CrossEncoderReranker | None = None,
+        self, index: LoadedIndex, encoder: Encoder, ranker: Ranker | None, reranker: CrossEncoder | None = None,
         dictionary: frozenset[str] | None = None, off: frozenset[str] = frozenset(),
         policy: AbstentionPolicy | None = None,
     ) -> None:
@@ -87,13 +92,14 @@ class Searcher:
             raw = fusion_scores(candidates.features)
         if "source_penalty" not in self.off:
             raw = raw - SOURCE_PENALTY * candidates.violates_source
-        if self.reranker is not None:
-            raw = self._rerank(plan.text, candidates.ids, raw)
         # Whether the documents answer is judged on the best match before headings and lead-ins
         # give way to what they introduce: a heading or lead-in that matches shows the documents
-        # take the question up, even when the text under it is quoted.
-        best = int(np.argmax(raw)) if len(raw) else -1
-        best_match = float(raw[best]) if best >= 0 else -math.inf
+        # take the question up, even when the text under it is quoted. With a cross-encoder, the
+        # match is its best logit (`index/rerank.py`).
+        if self.reranker is not None:
+            best_match = judge(self.index, self.reranker, plan.text, candidates.ids, raw)
+        else:
+            best_match = float(raw.max()) if len(raw) else -math.inf
         return Scored(plan, candidates, raw, best_match)
 
     def answer(
@@ -106,7 +112,7 @@ class Searcher:
         else:
             sections = rank_sections(self.index, candidates.ids, raw)
         spans = choose_spans(self.index, sections.ids, sections.scores, k, headed=sections.headed)
-        quotes = [to_quote(self.index, span, self.confidence(span.score)) for span in spans]
+        quotes = [to_quote(self.index, span, self.confidence(span.score + scored.shift)) for span in spans]
         notes = list(notes or [])
         reason = self.abstention_reason(scored.plan, quotes, scored.best)
         version = self.index.directory.name
@@ -116,23 +122,11 @@ class Searcher:
         closest = quotes[0] if quotes and show_closest else None
         return Answer(question, False, [], closest=closest, notes=notes, index=version)
 
-    def _rerank(self, question: str, ids: np.ndarray, raw: np.ndarray) -> np.ndarray:
-        top = np.argsort(-raw)[:RERANK_DEPTH]
-        index = self.index
-        passages = []
-        for unit in ids[top].tolist():
-            first = unit - 1 if index.same_doc_before[unit] else unit
-            last = unit + 1 if index.same_doc_after[unit] else unit
-            passages.append(index.span_text(first, last))
-        adjusted = raw.copy()
-        adjusted[top] = self.reranker.adjust(question, passages, raw[top])  # type: ignore[union-attr]
-        return adjusted
-
     def confidence(self, raw: float) -> float:
         """A 0..1 score; 0.5 is the abstention threshold."""
         floor = self.policy.score_floor
         threshold = floor if math.isfinite(floor) else 0.0
-        return 1.0 / (1.0 + math.exp(-(raw - threshold)))
+        return 1.0 / (1.0 + math.exp(-min(max(raw - threshold, -50.0), 50.0)))
 
     def abstention_reason(self, plan: QueryPlan, quotes: list[Quote], best: float) -> str | None:
         """Why the documents do not answer, or None when they do."""

@@ -28,8 +28,9 @@ from index import settings_from_env  # noqa: E402
 from index.embedding import load_encoder  # noqa: E402
 from index.evaluation import read_dev_questions  # noqa: E402
 from index.features import FEATURE_SCHEMA  # noqa: E402
-from index.policy import POLICY_FILE, AbstentionPolicy  # noqa: E402
+from index.policy import AbstentionPolicy, policy_file, policy_fingerprint  # noqa: E402
 from index.ranker import load_ranker  # noqa: E402
+from index.rerank import load_cross_encoder  # noqa: E402
 from index.suite import open_engine, read_suite, select  # noqa: E402
 
 MAX_REFUSED = 0.05
@@ -50,13 +51,13 @@ def contents(folder: Path) -> str:
     return repr(sorted((p.relative_to(folder).as_posix(), p.stat().st_size) for p in folder.rglob("*") if p.is_file()))
 
 
-def observe(suite: Path, work: Path) -> list[Observation]:
+def observe(suite: Path, work: Path, roles: tuple[str, ...] = ("tune",)) -> list[Observation]:
     settings = settings_from_env()
     encoder = load_encoder(settings)
     seen: list[Observation] = []
     corpus_name: dict[str, str] = {}
     """Each distinct corpus, named by the folder of its first set."""
-    for eval_set in select(read_suite(suite, ROOT), None, ("tune",)):
+    for eval_set in select(read_suite(suite, ROOT), None, roles):
         folder = eval_set.corpus
         name = corpus_name.setdefault(contents(folder), folder.relative_to(ROOT).as_posix() if folder.is_relative_to(ROOT) else str(folder))
         engine = open_engine(settings, eval_set, work, encoder)
@@ -99,10 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suite", type=Path, default=ROOT / "tests/data/sets/suite.json")
     parser.add_argument("--work", type=Path, default=ROOT / "var/eval", help="where each set's index is kept")
     parser.add_argument("--max-refused", type=float, default=MAX_REFUSED)
-    parser.add_argument("--out", type=Path, default=POLICY_FILE)
+    parser.add_argument("--roles", default="tune", help="roles of the suite's sets to fit on (comma-separated)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: index/policy-reranked.json, or index/policy.json with RERANK_MODEL=off")
     args = parser.parse_args(argv)
 
-    seen = observe(args.suite, args.work)
+    seen = observe(args.suite, args.work, tuple(args.roles.split(",")))
     corpora = sorted({o.corpus for o in seen})
     floor = fit_floor(seen, args.max_refused)
     refused, abstained = rates(seen, floor)
@@ -118,10 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  without {name:<34s} floor {fold_floor:7.3f}: on it refused {fold_refused:.3f}, abstained {fold_abstained:.3f}")
     ranker = load_ranker(schema=FEATURE_SCHEMA)
     meta = ranker.meta
+    settings = settings_from_env()
+    reranker = load_cross_encoder(settings.rerank_model) if settings.rerank_model else None
+    out = args.out or policy_file(reranker)
     policy = AbstentionPolicy(
         score_floor=floor,
         checked_answer_types=tuple(meta.get("check_answer_types", ())),
-        ranker=ranker.fingerprint,
+        ranker=policy_fingerprint(ranker, reranker),
         calibration={
             "score_floor_fitted_on": corpora,
             "max_refused": args.max_refused, "refused": round(refused, 3), "abstained": round(abstained, 3),
@@ -129,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             "answer_types": "from the ranker's training questions (scripts/train_ranker.py)",
         },
     )
-    policy.save(args.out)
-    print(f"wrote {args.out}")
+    policy.save(out)
+    print(f"wrote {out}")
     return 0
 
 
