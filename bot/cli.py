@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from typing import TextIO
 
@@ -40,11 +42,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run as a program: exit status as documented above, 130 on Ctrl-C at any moment."""
     try:
-        return _main(argv)
+        code = _main(argv)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the answer is out: a late Ctrl-C changes nothing
+        return code
     except KeyboardInterrupt:  # Ctrl-C while loading, rebuilding or answering: no traceback
-        print(file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        # Straight out: a native thread pool still starting (onnxruntime, faiss) can turn the
+        # interpreter's shutdown into death by SIGINT, which the caller would read as a crash.
+        os._exit(EXIT_INTERRUPTED)
 
 
 def _main(argv: list[str] | None = None) -> int:

@@ -130,7 +130,7 @@ class Searcher:
 
     def abstention_reason(self, plan: QueryPlan, quotes: list[Quote], best: float) -> str | None:
         """Why the documents do not answer, or None when they do."""
-        if not quotes:
+        if not quotes or not any(c.isalnum() for c in plan.text):
             return "Nothing in the documents matches the question."
         off = self.off
         if "unknown_names" not in off and (plan.unknown_sources or plan.unknown_names):
