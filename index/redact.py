@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from index.config import Settings
 
 MASK = "***"
 SECRET_QUERY_WORDS = ("key", "token", "secret", "password", "passwd", "auth", "signature", "credential")

@@ -8,6 +8,8 @@ what the macro figures across corpora gain or lose: a rule that does not pay acr
 
 from __future__ import annotations
 
+from index.errors import RuleError  # noqa: F401 - raised here, part of the API
+
 RULES: dict[str, str] = {
     # question stage: rewriters
     "chat_forms": "question: chat spellings read as standard words ('u' -> 'you', 'ppl' -> 'people')",
@@ -22,10 +24,6 @@ RULES: dict[str, str] = {
     "score_floor": "abstain: the cross-encoder's best logit (ranker score with RERANK_MODEL=off) is below the calibrated floor",
     "answer_type": "abstain: a number question whose best quote holds no number",
 }
-
-
-class RuleError(ValueError):
-    """A rule name that does not exist (in `RULES_OFF` or a caller's list)."""
 
 
 def checked(names: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:

@@ -50,9 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale is not None or args.plot:
         return scale_main(args)
 
-    from index import settings_from_env
-    from index.builder import rebuild
-    from index.engine import Engine, with_paths
+    from index import Engine, rebuild, settings_from_env, with_paths
     from index.evaluation import read_dev_questions
 
     settings = with_paths(settings_from_env(), args.corpus, None)

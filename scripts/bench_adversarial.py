@@ -3,7 +3,7 @@
     python scripts/bench_adversarial.py [--size-mb 1] [--repeats 3]
 
 Every step that reads a document's text (sentence splitting, unit rows, BM25 terms, spelling counts,
-cues, name phrases: `index.analysis.TEXT_STEPS`) runs on each case of
+cues, name phrases: `index.documents.analysis.TEXT_STEPS`) runs on each case of
 `tests/campaign_parts/hostile_documents.py`. The table gives the seconds, the ratio to prose, the
 slowest step and the number of sentences; the target is a ratio of at most 5 for every case. Embedding
 is not timed here: its cost follows the number of sentences, which the table shows.

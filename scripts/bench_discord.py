@@ -50,12 +50,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from fake_discord import FakeDiscord, World, discord_pointed_at, running_bot
 
-    from bot.discord_app import QuoteBot
-    from bot.discord_config import DiscordSettings
-    from bot.engines import Engines
-    from bot.servers import read_server_map
-    from index import settings_from_env
-    from index.engine import Engine
+    from bot.discord.app import QuoteBot
+    from bot.discord.config import DiscordSettings
+    from bot.discord.engines import Engines
+    from bot.discord.servers import read_server_map
+    from index import Engine, settings_from_env
 
     engine = Engine.open(settings_from_env())
     engine.warm_up()

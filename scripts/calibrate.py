@@ -1,4 +1,4 @@
-"""Calibrate the abstain stage (`index/policy.json`) across the tune sets of the question suite.
+"""Calibrate the abstain stage (`index/answering/policy.json`) across the tune sets of the question suite.
 
     python scripts/calibrate.py [--suite tests/data/sets/suite.json] [--max-refused 0.05]
 
@@ -25,13 +25,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index import settings_from_env  # noqa: E402
-from index.embedding import load_encoder  # noqa: E402
-from index.evaluation import read_dev_questions  # noqa: E402
-from index.features import FEATURE_SCHEMA  # noqa: E402
-from index.policy import AbstentionPolicy, policy_file, policy_fingerprint  # noqa: E402
-from index.ranker import load_ranker  # noqa: E402
-from index.rerank import load_cross_encoder  # noqa: E402
-from index.suite import open_engine, read_suite, select  # noqa: E402
+from index.answering.features import FEATURE_SCHEMA  # noqa: E402
+from index.answering.policy import AbstentionPolicy, policy_file, policy_fingerprint  # noqa: E402
+from index.answering.ranker import load_ranker  # noqa: E402
+from index.answering.rerank import load_cross_encoder  # noqa: E402
+from index.dense.embedding import load_encoder  # noqa: E402
+from index.evaluation import (  # noqa: E402
+    open_engine,
+    read_dev_questions,  # noqa: E402
+    read_suite,
+    select,
+)
 
 MAX_REFUSED = 0.05
 """Default ceiling on the mean share (over corpora) of answerable questions the score floor refuses."""
@@ -102,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-refused", type=float, default=MAX_REFUSED)
     parser.add_argument("--roles", default="tune", help="roles of the suite's sets to fit on (comma-separated)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="default: index/policy-reranked.json, or index/policy.json with RERANK_MODEL=off")
+                        help="default: index/answering/policy-reranked.json, or index/answering/policy.json with RERANK_MODEL=off")
     args = parser.parse_args(argv)
 
     seen = observe(args.suite, args.work, tuple(args.roles.split(",")))

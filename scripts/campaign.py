@@ -51,9 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
 
-    from campaign_parts.runner import run_parts
     from campaign_parts.context import FULL, QUICK, CampaignContext
     from campaign_parts.results import render_table
+    from campaign_parts.runner import run_parts
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the work folder and mounts are cleaned up
     work = Path(args.work).resolve() if args.work else Path(tempfile.mkdtemp(prefix="quotebot-campaign-"))

@@ -17,7 +17,7 @@ answered by the engine and by the two peers (naive 500-char dense chunks, BM25 o
 in the same run; per set and macro-averaged. --ablate turns each named rule off in turn and prints
 the macro change.
 Follow-ups: two-turn conversations; each follow-up is answered after its first question (read in its
-context, `index/followup.py`) and alone; hit@1 and hit@3 of both per corpus. The tune split by
+context, `index/answering/followup.py`) and alone; hit@1 and hit@3 of both per corpus. The tune split by
 default; --held runs the held-out items (once, at the end).
 Off-topic: SQuAD questions asked of the corpus (the default one, or --corpus), which is about something
 else; the share abstained, and why, is printed.
@@ -69,14 +69,19 @@ def main(argv: list[str] | None = None) -> int:
     if sum(x is not None for x in (args.questions, args.squad, args.off_topic)) != 1:
         parser.error("give a questions file, --squad PATH or --off-topic PATH (one of them)")
 
-    from bot.progress import TerminalProgress
-    from index import settings_from_env
-    from index.engine import Engine, with_paths
+    from bot.terminal.progress import TerminalProgress
+    from index import Engine, settings_from_env, with_paths
     from index.evaluation import (
-        evaluate_dev, evaluate_off_topic, evaluate_squad, read_dev_questions, sample, squad_documents, with_typo,
+        corpus_texts,
+        evaluate_dev,
+        evaluate_off_topic,
+        evaluate_squad,
+        read_dev_questions,
+        sample,
+        squad_documents,
+        with_typo,
         write_documents,
     )
-    from index.suite import corpus_texts
 
     print("$ python scripts/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     settings = with_paths(settings_from_env(), args.corpus, args.index)
@@ -131,10 +136,20 @@ def main(argv: list[str] | None = None) -> int:
 def run_suite(args: argparse.Namespace, argv: list[str] | None) -> int:
     from index import settings_from_env
     from index.config import BUNDLED_MODEL
-    from index.embedding import load_encoder
-    from index.suite import (
-        HEADER, SuiteError, corpus_texts, engine_answerer, evaluate_set, figures_line, format_row, macro,
-        open_engine, peer_answerers, read_suite, select,
+    from index.dense.embedding import load_encoder
+    from index.evaluation import (
+        HEADER,
+        SuiteError,
+        corpus_texts,
+        engine_answerer,
+        evaluate_set,
+        figures_line,
+        format_row,
+        macro,
+        open_engine,
+        peer_answerers,
+        read_suite,
+        select,
     )
     from index.rules import RULES
 
@@ -195,9 +210,8 @@ def run_follow_ups(args: argparse.Namespace, argv: list[str] | None) -> int:
     import json
 
     from index import settings_from_env
-    from index.embedding import load_encoder
-    from index.evaluation import evaluate_follow_ups, read_follow_ups
-    from index.suite import EvalSet, corpus_texts, open_engine
+    from index.dense.embedding import load_encoder
+    from index.evaluation import EvalSet, corpus_texts, evaluate_follow_ups, open_engine, read_follow_ups
 
     print("$ python scripts/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     root = Path(__file__).resolve().parent.parent

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from index import settings_from_env
-    from index.onnx_encoder import ensure_onnx_file, onnx_path
+    from index.dense.onnx_encoder import ensure_onnx_file, onnx_path
 
     settings = settings_from_env()
     if args.cache is not None:

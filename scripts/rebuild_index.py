@@ -24,15 +24,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress, only the summary")
     args = parser.parse_args(argv)
 
-    from bot.progress import TerminalProgress
-    from bot.render import visible
-    from index import SettingError, settings_from_env
-    from index.builder import CorpusEmpty, rebuild
-    from index.corpus import CorpusError
-    from index.embedding import ModelError
-    from index.engine import with_paths
-    from index.redact import redact
-    from index.store import IndexProblem, IndexReadOnly, RebuildBusy
+    from bot.terminal.progress import TerminalProgress
+    from bot.terminal.render import visible
+    from index import (
+        CorpusEmpty,
+        CorpusError,
+        IndexProblem,
+        IndexReadOnly,
+        ModelError,
+        RebuildBusy,
+        SettingError,
+        rebuild,
+        redact,
+        settings_from_env,
+        with_paths,
+    )
 
     settings = None
     try:
@@ -56,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 def format_summary(summary) -> str:
     """The summary as terminal lines; file names and reasons with control characters shown escaped, so
     a file name holding a newline or an escape sequence cannot forge or recolour a line."""
-    from bot.render import visible
+    from bot.terminal.render import visible
 
     lines = []
     if summary.note:

@@ -35,7 +35,7 @@ def ivf_pq_refine(vectors: np.ndarray) -> Any:
     """IVF with 48-byte product codes, re-ranked by an 8-bit scalar-quantised copy (IndexRefine)."""
     import faiss
 
-    from index.ann import parameters_for, training_sample
+    from index.dense.ann import parameters_for, training_sample
 
     dim = int(vectors.shape[1])
     nlist = parameters_for(len(vectors)).nlist
@@ -61,7 +61,7 @@ BUILDERS: dict[str, Callable[[np.ndarray], Any]] = {"hnsw-sq8": hnsw_sq8, "ivf-p
 
 def search_settings(kind: str, count: int) -> list[tuple[str, int]]:
     """The (knob, value) settings swept for a kind; the engine's default comes first for ivf-sq8."""
-    from index.ann import parameters_for
+    from index.dense.ann import parameters_for
 
     if kind == "hnsw-sq8":
         return [("efSearch", v) for v in (16, 64, 128, 256, 512)]

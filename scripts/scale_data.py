@@ -57,8 +57,8 @@ def real_embeddings(cache: Path, squad: Path) -> tuple[np.ndarray, np.ndarray, n
     if all(f.is_file() for f in files):
         return tuple(np.load(f, allow_pickle=False) for f in files)  # type: ignore[return-value]
     from index.config import Settings
-    from index.embedding import load_encoder
-    from index.sentences import split_sentences
+    from index.dense.embedding import load_encoder
+    from index.documents.sentences import split_sentences
 
     data = json.loads(squad.read_text(encoding="utf-8"))["data"]
     sentences: list[str] = []

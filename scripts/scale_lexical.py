@@ -33,9 +33,10 @@ QUERY_COUNT = 200
 
 def _squad_terms() -> tuple[list[list[str]], np.ndarray, list[list[str]]]:
     """BM25 terms of every SQuAD dev sentence, its article, and of 200 questions."""
-    from index.lexical import tokenize
-    from index.sentences import split_sentences
     from scale_data import find_squad
+
+    from index.documents.sentences import split_sentences
+    from index.lexical.tokens import tokenize
 
     data = json.loads(find_squad().read_text(encoding="utf-8"))["data"]
     sentences, articles, questions = [], [], []
@@ -68,7 +69,7 @@ def iter_synthetic_terms(n: int, seed: int = 1234) -> Iterator[list[str]]:
 
 
 def build(n: int, out: Path) -> dict:
-    from index.lexical import LexicalIndex
+    from index.lexical.bm25 import LexicalIndex
 
     passages = synthetic_terms(n)
     started = time.perf_counter()
@@ -83,10 +84,10 @@ def build(n: int, out: Path) -> dict:
 def levels(n: int, out: Path, sentences_per_doc: int = 500, sentences_per_paragraph: int = 5) -> dict:
     """What a rebuild's lexical stage does for N sentences: the token table, then all five levels
     (sentences, windows, wide windows, paragraphs, documents with file-name terms) built and saved."""
-    from index.bm25_matrix import TokenTableBuilder, score_matrix
-    from index.lexical import LexicalIndex
-    from index.store import UNIT_DTYPE
-    from index.units import level_spans
+    from index.documents.units import level_spans
+    from index.lexical.bm25 import LexicalIndex
+    from index.lexical.matrix import TokenTableBuilder, score_matrix
+    from index.storage.store import UNIT_DTYPE
 
     sentences = iter_synthetic_terms(n)
     started = time.perf_counter()
@@ -107,7 +108,7 @@ def levels(n: int, out: Path, sentences_per_doc: int = 500, sentences_per_paragr
 
 
 def serve(out: Path) -> dict:
-    from index.lexical import LexicalIndex
+    from index.lexical.bm25 import LexicalIndex
 
     _, _, questions = _squad_terms()
     baseline = peak_rss_mb()

@@ -42,7 +42,7 @@ def build(kind: str, vectors_file: Path, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if kind in ENGINE_KINDS:
-        from index.vectors import FaissStore
+        from index.dense.vectors import FaissStore
 
         staged = out / "staged.npy"  # write_level moves its input in as the exact copy: give it a link
         staged.unlink(missing_ok=True)
@@ -51,7 +51,6 @@ def build(kind: str, vectors_file: Path, out: Path) -> dict:
         staged.unlink(missing_ok=True)
     else:
         import faiss
-
         from scale_candidates import BUILDERS
 
         vectors = np.load(vectors_file, mmap_mode="r", allow_pickle=False)
@@ -63,7 +62,7 @@ def build(kind: str, vectors_file: Path, out: Path) -> dict:
 
 
 def _open(kind: str, store: Path):  # noqa: ANN202 - returns (VectorStore, faiss index)
-    from index.vectors import FaissStore
+    from index.dense.vectors import FaissStore
 
     record = json.loads((store / RECORD_FILE).read_text(encoding="utf-8"))
     if kind in ENGINE_KINDS:
@@ -77,7 +76,7 @@ def _open(kind: str, store: Path):  # noqa: ANN202 - returns (VectorStore, faiss
 
 def _checksum_served_files(store: Path) -> None:
     """What opening an index does first for a store: SHA-256 of every file serving reads."""
-    from index.fsutil import sha256_file
+    from index.storage.fsutil import sha256_file
 
     record = json.loads((store / RECORD_FILE).read_text(encoding="utf-8"))
     skip = {RECORD_FILE, "build.json", *record.get("rebuild_files", [])}
@@ -89,7 +88,6 @@ def _checksum_served_files(store: Path) -> None:
 def serve(kind: str, store: Path, queries_file: Path, truth_file: Path, k: int) -> dict:
     """Load the store, then answer every query alone (as the engine does), once per search setting."""
     import faiss
-
     from scale_candidates import apply_setting, search_settings
 
     faiss.omp_set_num_threads(1)  # one question at a time uses one core; the other serves the next

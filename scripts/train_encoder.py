@@ -7,7 +7,7 @@ What it learns: question -> the sentence (or sentence with its neighbours, as th
 that answers, against every other text of the batch (in-batch negatives, from many corpora) and one
 hard negative per question (a sentence of the same corpus that BM25 ranks near the top but that does
 not answer). The loss is cross-entropy over cosine similarities x `--scale` (multiple-negatives
-ranking). Examples are built by the serving code (`index/training.py`), so the texts are exactly
+ranking). Examples are built by the serving code (`index/evaluation/training.py`), so the texts are exactly
 what the index embeds.
 
 Sets with role "train" are fitted on; "dev" sets (other corpora) pick the epoch and are reported;
@@ -34,10 +34,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.model import bundled_model_path  # noqa: E402
-from index.shipped import SHIPPED_MODEL_DIR, write_checksums  # noqa: E402
-from index.suite import select, read_suite  # noqa: E402
-from index.training import LabelledSet, hard_negatives, label_set  # noqa: E402
+from index.dense.model import bundled_model_path  # noqa: E402
+from index.dense.shipped import SHIPPED_MODEL_DIR, write_checksums  # noqa: E402
+from index.evaluation import LabelledSet, hard_negatives, label_set, read_suite, select  # noqa: E402  # noqa: E402
 
 VIEWS = ("sentences", "windows")
 
@@ -190,7 +189,7 @@ def _embed(model, texts: list[str]):  # noqa: ANN001, ANN202
 
 def ship(model, args: argparse.Namespace) -> None:  # noqa: ANN001
     """Export to ONNX (int8 when asked) and write the model folder the engine loads by default."""
-    from index.onnx_encoder import export_onnx, quantize_int8
+    from index.dense.onnx_encoder import export_onnx, quantize_int8
 
     destination: Path = args.ship_dir
     with tempfile.TemporaryDirectory() as scratch:

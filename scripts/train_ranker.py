@@ -1,4 +1,4 @@
-"""Train the answer ranker (`index/ranker.json`) on SQuAD training questions and chat-style sets.
+"""Train the answer ranker (`index/answering/ranker.json`) on SQuAD training questions and chat-style sets.
 
     python scripts/train_ranker.py /path/to/train-first44-v1.1.json [--chat scripts/training/suite.json]
 
@@ -11,7 +11,7 @@ what users ask and SQuAD's questions copy their paragraph's words. After trainin
 `scripts/calibrate.py`: the abstention floors belong to one ranker.
 
 Each SQuAD article becomes a document; the engine indexes them exactly as it indexes any corpus, and
-every question's candidates get the engine's own features (`index/features.py`), labelled by whether
+every question's candidates get the engine's own features (`index/answering/features.py`), labelled by whether
 the sentence contains a gold answer. A LambdaRank gradient-boosted ensemble (LightGBM, a training-only
 dependency: `pip install -r requirements-train.txt`) is fitted on them and exported as plain arrays.
 Copies of the questions with 40% of their content words dropped and lower-cased stand in for chat
@@ -33,17 +33,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from index.answering.features import FEATURE_NAMES, FEATURE_SCHEMA  # noqa: E402
+from index.answering.question import analyse  # noqa: E402
+from index.answering.ranker import RANKER_FILE, TreeEnsemble  # noqa: E402
+from index.answering.search import Searcher  # noqa: E402
 from index.config import Settings, settings_from_env  # noqa: E402
-from index.embedding import load_encoder  # noqa: E402
-from index.evaluation import SquadQuestion, squad_documents, write_documents  # noqa: E402
-from index.features import FEATURE_NAMES, FEATURE_SCHEMA  # noqa: E402
-from index.lexical import content_words  # noqa: E402
-from index.question import analyse  # noqa: E402
+from index.dense.embedding import load_encoder  # noqa: E402
 from index.engine import Engine  # noqa: E402
-from index.evaluation import gold_units, read_dev_questions  # noqa: E402
-from index.search import Searcher  # noqa: E402
-from index.suite import corpus_texts, open_engine, read_suite  # noqa: E402
-from index.ranker import RANKER_FILE, TreeEnsemble  # noqa: E402
+from index.evaluation import (  # noqa: E402  # noqa: E402
+    SquadQuestion,
+    corpus_texts,
+    gold_units,
+    open_engine,
+    read_dev_questions,
+    read_suite,
+    squad_documents,
+    write_documents,
+)
+from index.lexical.tokens import content_words  # noqa: E402
 
 PARAMS = {
     "objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50,
@@ -190,7 +197,7 @@ def type_refusals(groups: list[Group], model) -> dict[str, float]:
 def calibrate_only(args, searcher: Searcher, questions, rng) -> int:
     """Recompute the answer-type checks for the shipped ranker without refitting it (on its own
     training questions, so the refusal measured is optimistic)."""
-    from index.ranker import load_ranker
+    from index.answering.ranker import load_ranker
 
     ranker = load_ranker(args.out)
     groups = collect(searcher, questions, [q.question for q in questions])

@@ -12,10 +12,10 @@
 2. Train: the bundled all-MiniLM-L6-v2 weights with a one-logit head (`BertForSequenceClassification`),
    on a listwise loss (softmax over a question's answer and its hard negatives) plus a pointwise
    binary loss on every pair (so a logit means the same on every question: the abstention signal).
-   Inputs are tokenised by `index.cross_encoder.encode_pairs`, the serving code.
+   Inputs are tokenised by `index.dense.cross_encoder.encode_pairs`, the serving code.
 3. Report on the dev sets: the AUC of the best logit for answerable against unanswerable questions
    (what the judge stage uses it for), and hit@1 of the ranker's order beside the order the logit
-   plus w times the ranker's score would give (serving does not reorder: see index/rerank.py).
+   plus w times the ranker's score would give (serving does not reorder: see index/answering/rerank.py).
 4. Ship: ONNX (int8 when `--int8`), tokenizer, configuration, training card and SHA256SUMS.
 
 Runs on the CPU (collecting about 10 minutes for 42 sets, training about 55 minutes for 4,900 questions
@@ -42,15 +42,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index import settings_from_env  # noqa: E402
-from index.rerank import JUDGE_DEPTH  # noqa: E402
-from index.cross_encoder import MAX_LENGTH, SHIPPED_RERANKER_DIR, encode_pairs, load_tokenizer, passage_text  # noqa: E402
-from index.embedding import load_encoder  # noqa: E402
-from index.evaluation import gold_units, read_dev_questions  # noqa: E402
-from index.features import FEATURE_SCHEMA  # noqa: E402
-from index.ranker import load_ranker  # noqa: E402
-from index.model import bundled_model_path  # noqa: E402
-from index.shipped import write_checksums  # noqa: E402
-from index.suite import select, corpus_texts, open_engine, read_suite  # noqa: E402
+from index.answering.features import FEATURE_SCHEMA  # noqa: E402
+from index.answering.ranker import load_ranker  # noqa: E402
+from index.answering.rerank import JUDGE_DEPTH  # noqa: E402
+from index.dense.cross_encoder import MAX_LENGTH, SHIPPED_RERANKER_DIR, encode_pairs, load_tokenizer, passage_text  # noqa: E402
+from index.dense.embedding import load_encoder  # noqa: E402
+from index.dense.model import bundled_model_path  # noqa: E402
+from index.dense.shipped import write_checksums  # noqa: E402
+from index.evaluation import corpus_texts, gold_units, open_engine, read_dev_questions, read_suite, select  # noqa: E402  # noqa: E402
 
 
 @dataclass
@@ -78,7 +77,7 @@ def collect(settings, eval_set, work: Path, encoder, depth: int) -> list[Group]:
     engine = open_engine(settings, eval_set, work / "indexes", encoder)
     searcher = engine.searcher
     if searcher.ranker is None:
-        raise SystemExit("the ranker (index/ranker.json) did not load: the reranker learns from its candidates")
+        raise SystemExit("the ranker (index/answering/ranker.json) did not load: the reranker learns from its candidates")
     index = searcher.index
     documents = corpus_texts(replace(settings, corpus_dir=eval_set.corpus))
     groups = []
@@ -287,7 +286,7 @@ def export(model, destination: Path) -> None:  # noqa: ANN001
 
 
 def ship(model, args: argparse.Namespace, questions: int) -> None:  # noqa: ANN001
-    from index.onnx_encoder import quantize_int8
+    from index.dense.onnx_encoder import quantize_int8
 
     with tempfile.TemporaryDirectory() as scratch:
         fp32 = Path(scratch) / "model.onnx"

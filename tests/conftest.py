@@ -17,7 +17,7 @@ DEV_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
 @pytest.fixture(scope="session")
 def encoder():
     """The default model, the shipped chat-minilm (loaded once per session)."""
-    from index.embedding import load_encoder
+    from index.dense.embedding import load_encoder
 
     return load_encoder(Settings())
 
@@ -25,7 +25,7 @@ def encoder():
 @pytest.fixture(scope="session")
 def default_index(tmp_path_factory, encoder) -> Settings:
     """Settings whose index (in a temporary folder) holds the default corpus, built once."""
-    from index.builder import rebuild
+    from index.storage.builder import rebuild
 
     settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("default-index"))
     rebuild(settings, encoder=encoder)

@@ -1,4 +1,4 @@
-"""The build's text steps (`index.analysis`): the same results as before they were made linear, on
+"""The build's text steps (`index.documents.analysis`): the same results as before they were made linear, on
 any text, and the shapes that once made them quadratic give the right answer."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.acronyms import count_name_phrases
-from index.analysis import TEXT_STEPS, analyse, unit_rows
-from index.cues import CUE_DTYPE, cue_table, is_heading
-from index.question import DATE, NUMBER, REASON
-from index.readable import readable
-from index.sentences import split_sentences
-from index.spelling import WordCounts
+from index.answering.question import DATE, NUMBER, REASON
+from index.documents.acronyms import count_name_phrases
+from index.documents.analysis import TEXT_STEPS, analyse, unit_rows
+from index.documents.cues import CUE_DTYPE, cue_table, is_heading
+from index.documents.readable import readable
+from index.documents.sentences import split_sentences
+from index.documents.words import WordCounts
 
 PIECES = st.sampled_from(["Alpha", "beta", "1999", "May", " ", "\n", ". ", "? ", "\x00", "_", "[", "](", "because",
                           "last week", "twenty", '"', "Mr.", "中文。", "é", "-", "A-", "#", "> ", "1. "])

@@ -11,12 +11,13 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import settings_for
-from index.builder import CorpusEmpty, rebuild
+
 from index.config import PROJECT_ROOT
-from index.loaded import open_index
-from index.store import IndexCorrupt, IndexFolder, IndexIncompatible, IndexMissing, read_manifest
+from index.errors import CorpusEmpty, IndexCorrupt, IndexIncompatible, IndexMissing
+from index.storage.builder import rebuild
+from index.storage.loaded import open_index
+from index.storage.store import IndexFolder, read_manifest
 
 EXTRA = "extra.txt"
 EXTRA_TEXT = (

@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
-from bot.discord_render import render_answer
 from campaign_parts.capture import OutputCapture
 from campaign_parts.context import FULL, QUICK, CampaignContext
 from campaign_parts.hostile_text import HOSTILE, hostile_questions
 from campaign_parts.reply_check import ping_problems, reply_problems
 from campaign_parts.runner import run_part
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.discord.render import render_answer
 from index.answer import Answer, Quote
 from index.config import PROJECT_ROOT
 
@@ -175,8 +176,8 @@ def test_secrets_and_permissions(quick):
 @pytest.mark.slow
 @pytest.mark.timeout(7200)
 def test_full_campaign(tmp_path, encoder):
-    from campaign_parts.runner import run_parts
     from campaign_parts.results import render_table
+    from campaign_parts.runner import run_parts
 
     ctx = CampaignContext(FULL, SEED, tmp_path, encoder=encoder)
     results = run_parts(ctx, ["questions", "corpus", "links", "documents", "index-dir", "stale", "touched", "kills",

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CORPUS
+
 from index.config import PROJECT_ROOT
 
 
@@ -154,7 +154,7 @@ def test_the_quotebot_command_dispatches_to_the_same_programs(default_index):
     env = dict(os.environ, CORPUS_DIR=str(default_index.corpus_dir), INDEX_DIR=str(default_index.index_dir))
 
     def quotebot(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "bot.console", *args], cwd=PROJECT_ROOT, env=env,
+        return subprocess.run([sys.executable, "-m", "bot.terminal.console", *args], cwd=PROJECT_ROOT, env=env,
                               capture_output=True, text=True, timeout=300)
 
     assert all(name in quotebot("--help").stdout for name in ("ask", "rebuild", "bot", "eval"))

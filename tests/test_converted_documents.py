@@ -11,13 +11,13 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import settings_for
-from index.builder import rebuild
-from index.engine import Engine
-from index.formats import extract
-from index.config import PROJECT_ROOT
 from test_formats import encrypted, make_pdf
+
+from index.config import PROJECT_ROOT
+from index.documents.formats import extract
+from index.engine import Engine
+from index.storage.builder import rebuild
 
 HTML = """<!doctype html><html><head><title>Ferry guide</title><style>p {color: red}</style>
 <script>var note = "The ferry is free on Sundays for everyone.";</script></head>

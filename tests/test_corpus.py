@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from index.corpus import CorpusError, Document, DocumentFile, Skipped, list_documents, read_document
+from index.documents.corpus import Document, DocumentFile, Skipped, list_documents, read_document
+from index.errors import CorpusError
 
 
 def write(path: Path, data: bytes | str) -> Path:

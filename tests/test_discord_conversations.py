@@ -9,11 +9,10 @@ import dataclasses
 import logging
 
 import pytest
-
-from bot.discord_app import QuoteBot
-from bot.discord_config import DiscordSettings
 from fake_discord import FakeDiscord, discord_pointed_at, running_bot
-from fake_discord.gateway import Intent
+
+from bot.discord.app import QuoteBot
+from bot.discord.config import DiscordSettings
 
 TOKEN = "fake-bot-token"
 pytestmark = pytest.mark.timeout(180)

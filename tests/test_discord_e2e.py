@@ -7,12 +7,12 @@ import asyncio
 import dataclasses
 
 import pytest
-
-from bot.__main__ import run
-from bot.discord_app import QuoteBot
-from bot.discord_config import DiscordSettings
 from conftest import settings_for
-from fake_discord import CloseCode, FakeDiscord, World, discord_pointed_at, running_bot
+from fake_discord import CloseCode, FakeDiscord, discord_pointed_at, running_bot
+
+from bot.discord.app import QuoteBot
+from bot.discord.config import DiscordSettings
+from bot.discord.main import run
 from index.engine import Engine
 
 TOKEN = "fake-bot-token"

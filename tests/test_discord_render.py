@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.discord_render import MESSAGE_LIMIT, escape, render_answer
+from bot.discord.render import MESSAGE_LIMIT, escape, render_answer
 from index.answer import Answer, Quote
 
 PIECES = list("abc XYZ.!?*_~`|>#-@<&:/\n") + ["@everyone", "@here", "<@123456789012345678>", "```", "||", "https://x.io", "word "]

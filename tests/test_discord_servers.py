@@ -11,17 +11,18 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from bot.discord_app import QuoteBot
-from bot.discord_config import DiscordSettings
-from bot.engines import Engines
-from bot.servers import read_server_map
 from conftest import settings_for
 from fake_discord import FakeDiscord, World, discord_pointed_at, running_bot
 from fake_discord.world import Permission
-from index.builder import rebuild
+
+from bot.discord.app import QuoteBot
+from bot.discord.config import DiscordSettings
+from bot.discord.engines import Engines
+from bot.discord.servers import read_server_map
 from index.engine import Engine
-from index.store import IndexFolder, RebuildBusy
+from index.errors import RebuildBusy
+from index.storage.builder import rebuild
+from index.storage.store import IndexFolder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from campaign_parts.corpora import OTHER_FACT, SMALL_FACT, other_corpus, small_corpus  # noqa: E402
@@ -138,7 +139,7 @@ def test_a_second_rebuild_while_one_runs_says_already_running(engine):
 
 
 def test_a_bad_server_map_names_the_file(tmp_path):
-    from index.config import SettingError
+    from index.errors import SettingError
 
     bad = tmp_path / "servers.json"
     bad.write_text('{"unlisted": "maybe"}', encoding="utf-8")
@@ -149,8 +150,8 @@ def test_a_bad_server_map_names_the_file(tmp_path):
 def test_python_m_bot_opens_one_engine_per_corpus_of_the_map(two_corpora, monkeypatch, capsys, tmp_path):
     """The start-up path (`bot.__main__.main`): the map is read, each corpus's engine opened and warmed
     once; here Discord then rejects the token, which ends the run with advice."""
-    import bot.__main__ as bot_main
-    from bot import discord_app
+    import bot.discord.main as bot_main
+    from bot.discord import app as discord_app
 
     root, harbour, lighthouse = two_corpora
     map_file = tmp_path / "servers.json"

@@ -12,12 +12,13 @@ import time
 
 import discord
 import pytest
-
-from bot.discord_app import QuoteBot, ShardedQuoteBot, create_bot
-from bot.discord_config import DiscordSettings, discord_settings_from_env
 from fake_discord import FakeDiscord, World, discord_pointed_at, running_bot
-from index.config import PROJECT_ROOT, SettingError
 from test_discord_e2e import TOKEN
+
+from bot.discord.app import QuoteBot, ShardedQuoteBot, create_bot
+from bot.discord.config import DiscordSettings, discord_settings_from_env
+from index.config import PROJECT_ROOT
+from index.errors import SettingError
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from index.answer import Answer, Quote
-from index.evaluation import DevQuestion, evaluate_dev, evaluate_off_topic
+from index.evaluation.evaluators import DevQuestion, evaluate_dev, evaluate_off_topic
 
 DOCUMENTS = {"a.txt": "The ferry sails at noon. The quay closed in May because of storms."}
 
@@ -49,8 +49,8 @@ def test_dev_hits_need_half_the_evidence_in_a_short_quote():
 def test_a_typo_changes_the_longest_word_by_one_edit_and_nothing_else():
     import random
 
-    from index.evaluation import with_typo
-    from index.spelling import one_typo_apart
+    from index.answering.spelling import one_typo_apart
+    from index.evaluation.evaluators import with_typo
 
     question = "what did the ambassador say about declarations?"
     for seed in range(50):

@@ -15,7 +15,6 @@ from typing import Any, AsyncIterator, Iterator
 import discord
 import pytest
 from discord import app_commands
-
 from fake_discord import CloseCode, FakeDiscord, Intent, World, discord_pointed_at
 
 TOKEN = "fake-bot-token"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.followup import read_follow_up
+from index.answering.followup import read_follow_up
 
 
 @pytest.mark.parametrize("previous, follow_up, reading", [

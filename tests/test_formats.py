@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.formats import (
+from index.documents.formats import (
     CONVERTED_SUFFIXES,
     Extracted,
     ExtractionError,
@@ -363,6 +363,6 @@ def test_same_bytes_give_the_same_result() -> None:
 def test_importing_the_module_loads_no_reader() -> None:
     import subprocess
 
-    code = "import sys, index.formats; print('pypdf' in sys.modules, 'docx' in sys.modules)"
+    code = "import sys, index.documents.formats; print('pypdf' in sys.modules, 'docx' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.split() == ["False", "False"]

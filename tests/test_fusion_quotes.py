@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import settings_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import settings_for
-from index.builder import rebuild
-from index.features import FEATURE_NAMES
-from index.lexical import content_words
-from index.loaded import open_index
-from index.quotes import QUOTE_MAX_CHARS, choose_spans, to_quote
-from index.search import FUSED_RETRIEVERS, RRF_K, fusion_scores
+from index.answering.features import FEATURE_NAMES
+from index.answering.quotes import QUOTE_MAX_CHARS, choose_spans, to_quote
+from index.answering.search import FUSED_RETRIEVERS, RRF_K, fusion_scores
+from index.lexical.tokens import content_words
+from index.storage.builder import rebuild
+from index.storage.loaded import open_index
 
 REPEATED = (
     "The ferry to Marlow Island was cancelled because the harbour crane collapsed during the storm. "
@@ -101,7 +101,7 @@ def test_fusion_is_reciprocal_rank_fusion(ranks):
 
 
 def test_engine_without_a_ranker_falls_back_to_fusion_and_still_answers(engine, encoder):
-    from index.search import Searcher
+    from index.answering.search import Searcher
 
     searcher = Searcher(engine._searcher.index, encoder, ranker=None)
     answer = searcher.answer("what did Abrams warn?", k=3)

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from bot.cli import _decoded
+from bot.terminal.cli import _decoded
 from index.config import PROJECT_ROOT
 
 
@@ -39,7 +39,7 @@ def test_a_quote_starting_with_a_list_number_is_not_rendered_as_a_list():
     """A numbered document line before the answering sentence rendered as `> 1. **...**`: a list."""
     import re
 
-    from bot.discord_render import render_answer
+    from bot.discord.render import render_answer
     from index.answer import Answer, Quote
 
     for text, focus_start in (("1. The vault rotation happens every Monday.", 3), ("2) The key is in the safe.", 0),
@@ -54,7 +54,7 @@ def test_a_quote_starting_with_a_list_number_is_not_rendered_as_a_list():
 def test_corpus_listing_survives_deep_folders_bad_names_and_broken_links(tmp_path):
     """os.walk recursed once per folder (RecursionError past ~1,000 levels); a file name that is not
     UTF-8 reached the manifest and crashed its JSON encoding after all the embedding was done."""
-    from index.corpus import list_documents
+    from index.documents.corpus import list_documents
 
     corpus = tmp_path / "corpus"
     deep = corpus
@@ -80,8 +80,9 @@ def test_corpus_listing_survives_deep_folders_bad_names_and_broken_links(tmp_pat
 def test_max_document_mb_is_a_real_setting(tmp_path, encoder, monkeypatch):
     """The skip message for a large file told users to raise MAX_DOCUMENT_MB, which did not exist."""
     from conftest import settings_for
-    from index.builder import rebuild
+
     from index.config import settings_from_env
+    from index.storage.builder import rebuild
 
     monkeypatch.setenv("MAX_DOCUMENT_MB", "7")
     assert settings_from_env().max_document_mb == 7
@@ -108,9 +109,11 @@ def test_write_error_mid_rebuild_names_the_index_and_keeps_the_old_one(tmp_path,
     import resource
 
     from conftest import settings_for
-    from index.builder import IndexWriteError, rebuild
-    from index.loaded import open_index
-    from index.store import IndexFolder
+
+    from index.errors import IndexWriteError
+    from index.storage.builder import rebuild
+    from index.storage.loaded import open_index
+    from index.storage.store import IndexFolder
 
     settings = settings_for(_small_corpus(tmp_path / "corpus"), tmp_path / "index")
     rebuild(settings, encoder=encoder)
@@ -162,7 +165,8 @@ def test_full_disk_while_embedding_is_a_message_not_sigbus(tmp_path):
 def pristine(tmp_path_factory, encoder):
     """A small built index; tests damage copies of it."""
     from conftest import settings_for
-    from index.builder import rebuild
+
+    from index.storage.builder import rebuild
 
     root = tmp_path_factory.mktemp("pristine")
     settings = settings_for(_small_corpus(root / "corpus"), root / "index")
@@ -173,7 +177,7 @@ def pristine(tmp_path_factory, encoder):
 def _damaged_copy(pristine, tmp_path):
     import shutil
 
-    from index.store import IndexFolder
+    from index.storage.store import IndexFolder
 
     settings = dataclasses.replace(pristine, index_dir=tmp_path / "index")
     shutil.copytree(pristine.index_dir, settings.index_dir)
@@ -189,9 +193,9 @@ def _edit_manifest(version, change):
 def test_rebuild_heals_a_damaged_index_instead_of_calling_it_up_to_date(pristine, tmp_path, encoder):
     """The advised `rebuild_index.py` (and the CLI's automatic rebuild) said "up to date" and left a
     bit-flipped index broken; an incremental rebuild would also have copied its damaged vectors."""
-    from index.builder import rebuild
-    from index.loaded import open_index
-    from index.store import IndexCorrupt
+    from index.errors import IndexCorrupt
+    from index.storage.builder import rebuild
+    from index.storage.loaded import open_index
 
     settings, version = _damaged_copy(pristine, tmp_path)
     path = version / "dense" / "sentences" / "vectors.faiss"
@@ -212,8 +216,8 @@ def test_rebuild_heals_a_damaged_index_instead_of_calling_it_up_to_date(pristine
 ])
 def test_manifest_fields_of_the_wrong_type_are_refused_clearly(pristine, tmp_path, change):
     """A manifest whose files section was a list crashed the loader with AttributeError."""
-    from index.loaded import open_index
-    from index.store import IndexCorrupt
+    from index.errors import IndexCorrupt
+    from index.storage.loaded import open_index
 
     settings, version = _damaged_copy(pristine, tmp_path)
     _edit_manifest(version, change)
@@ -230,8 +234,8 @@ def test_manifest_that_misplaces_vectors_or_a_forged_store_is_refused(pristine, 
     import faiss
     import numpy as np
 
-    from index.loaded import open_index
-    from index.store import IndexCorrupt
+    from index.errors import IndexCorrupt
+    from index.storage.loaded import open_index
 
     settings, version = _damaged_copy(pristine, tmp_path)
 
@@ -258,10 +262,10 @@ def test_manifest_that_misplaces_vectors_or_a_forged_store_is_refused(pristine, 
 def test_damage_outside_the_files_is_reported_with_the_rebuild_command_and_repaired(pristine, tmp_path, encoder):
     """An escaping manifest path and a stale index were refused without saying how to fix them; a
     folder in place of CURRENT made every rebuild fail."""
-    from index.builder import rebuild
     from index.engine import Engine
-    from index.loaded import open_index
-    from index.store import IndexCorrupt, IndexStale
+    from index.errors import IndexCorrupt, IndexStale
+    from index.storage.builder import rebuild
+    from index.storage.loaded import open_index
 
     settings, version = _damaged_copy(pristine, tmp_path)
     _edit_manifest(version, lambda m: m["files"].update({"../../../etc/passwd": {"size": 1, "sha256": "0"}}))
@@ -287,11 +291,11 @@ def test_gateway_refusal_and_no_network_end_with_advice_not_a_traceback(engine, 
     import socket
 
     from discord.http import Route
-
-    from bot.__main__ import run
-    from bot.discord_app import QuoteBot
-    from bot.discord_config import DiscordSettings
     from fake_discord import CloseCode, FakeDiscord, discord_pointed_at
+
+    from bot.discord.app import QuoteBot
+    from bot.discord.config import DiscordSettings
+    from bot.discord.main import run
 
     token = "secret-token-for-the-regression-test"
     with FakeDiscord(token=token) as fake, discord_pointed_at(fake):
@@ -313,7 +317,7 @@ def test_gateway_refusal_and_no_network_end_with_advice_not_a_traceback(engine, 
 def test_context_keeps_closing_quotes_after_a_full_stop():
     """Context was split at `.” ` with the closing quote inside the separator, so the reply dropped
     it: `failure.” (…)` rendered as `failure. (…)`, not the document's words."""
-    from bot.discord_render import render_answer
+    from bot.discord.render import render_answer
     from index.answer import Answer, Quote
 
     focus = "“We must not relax sanctions,” he said."
@@ -327,7 +331,7 @@ def test_context_keeps_closing_quotes_after_a_full_stop():
 
 def test_bot_start_with_a_missing_corpus_or_model_ends_with_advice_not_a_traceback(tmp_path, monkeypatch, capsys):
     """`python -m bot` printed a traceback for a missing or empty corpus and a bad EMBED_MODEL."""
-    from bot.__main__ import main
+    from bot.discord.main import main
 
     monkeypatch.setenv("DISCORD_TOKEN", "secret-token-for-the-start-test")
     monkeypatch.setenv("INDEX_DIR", str(tmp_path / "index"))

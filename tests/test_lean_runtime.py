@@ -48,7 +48,7 @@ def test_answering_rebuilding_and_the_bot_need_no_torch(tmp_path, encoder, monke
     second = _run(ask.replace("what did Abrams warn?", "when did the ferry to Incheon leave?"), env)
     assert "dawn" in json.loads(second.stdout)["quotes"][0]["text"], second.stderr[-2000:]
 
-    bot = ("from bot.discord_app import create_bot; from bot.discord_config import DiscordSettings; "
+    bot = ("from bot.discord.app import create_bot; from bot.discord.config import DiscordSettings; "
            "from index import settings_from_env; from index.engine import Engine\n"
            "engine = Engine.open(settings_from_env()); engine.warm_up()\n"
            "bot = create_bot(engine, DiscordSettings(token='x')); print(type(bot).__name__, sorted(bot.extensions))")

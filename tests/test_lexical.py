@@ -9,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CORPUS, DEV_QUESTIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, DEV_QUESTIONS
-from index.lexical import STOPWORDS, LexicalIndex, content_words, normalize, tokenize
-from index.sentences import split_sentences
+from index.documents.sentences import split_sentences
+from index.lexical.bm25 import LexicalIndex
+from index.lexical.tokens import STOPWORDS, content_words, normalize, tokenize
 
 K1, B = 1.2, 0.75
 """What `LexicalIndex.build` uses; bm25s' default method is Lucene's."""
@@ -235,7 +236,7 @@ def test_queries_without_indexed_terms_score_zero(sentence_terms) -> None:
 
 
 def bm25s_matrix(token_lists: list[list[str]]):
-    """What `bm25s.BM25.index` builds from the units' term lists (the peer `index/bm25_matrix.py` replaces)."""
+    """What `bm25s.BM25.index` builds from the units' term lists (the peer `index/lexical/matrix.py` replaces)."""
     import bm25s
 
     retriever = bm25s.BM25(k1=K1, b=B)
@@ -261,8 +262,8 @@ def test_runs_of_sentences_score_exactly_as_bm25s_scores_their_terms(corpus, rad
     are bm25s's matrices bit for bit: same vocabulary, scores, rows and column pointers."""
     from unittest import mock
 
-    import index.bm25_matrix as bm25_matrix
-    from index.units import window_bounds
+    import index.lexical.matrix as bm25_matrix
+    from index.documents.units import window_bounds
 
     docs, names = corpus
     sentences = [terms for doc in docs for terms in doc]

@@ -9,12 +9,12 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import CORPUS
-from index.config import BUNDLED_MODEL, Settings
-from index.embedding import ModelError, load_encoder
-from index.sentences import split_sentences
 
+from index.config import BUNDLED_MODEL, Settings
+from index.dense.embedding import load_encoder
+from index.documents.sentences import split_sentences
+from index.errors import ModelError
 
 BASE = Settings(embed_model=BUNDLED_MODEL)
 
@@ -54,7 +54,7 @@ def test_onnx_vectors_match_sentence_transformers(torch_vectors, backend, min_co
 
 
 def test_backends_record_different_fingerprints():
-    from index.embedding import describe_model
+    from index.dense.embedding import describe_model
 
     fingerprints = {describe_model(dataclasses.replace(BASE, embed_backend=b)).fingerprint
                     for b in ("torch", "onnx", "onnx-int8")}
@@ -62,7 +62,7 @@ def test_backends_record_different_fingerprints():
 
 
 def test_unreadable_cached_onnx_file_names_itself(tmp_path):
-    from index.onnx_encoder import onnx_path
+    from index.dense.onnx_encoder import onnx_path
 
     settings = dataclasses.replace(BASE, embed_backend="onnx", cache_dir=tmp_path)
     path = onnx_path(settings, "onnx")
@@ -73,9 +73,9 @@ def test_unreadable_cached_onnx_file_names_itself(tmp_path):
 
 
 def test_model_with_unsupported_modules_is_refused(tmp_path):
-    from index.embedding import bundled_model_path
-
     import shutil
+
+    from index.dense.embedding import bundled_model_path
 
     folder = tmp_path / "model"
     shutil.copytree(bundled_model_path(), folder)

@@ -8,7 +8,7 @@ import dataclasses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.features import file_words_named, plan_query
+from index.answering.features import file_words_named, plan_query
 
 
 def _names_file(word: str, name_word: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.progress import TerminalProgress, format_seconds
+from bot.terminal.progress import TerminalProgress, format_seconds
 
 
 def test_log_lines_show_count_rate_and_time_left(capsys):

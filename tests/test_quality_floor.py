@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.config import Settings
-from index.suite import corpus_texts, engine_answerer, evaluate_set, open_engine, read_suite, select
+from index.evaluation.suite import corpus_texts, engine_answerer, evaluate_set, open_engine, read_suite, select
 
 ROOT = Path(__file__).resolve().parent.parent
 HIT1_FLOOR = 0.80
@@ -18,7 +18,7 @@ HIT3_FLOOR = 0.85
 
 @pytest.mark.slow
 def test_korea_dev_set_stays_above_its_floor_and_beats_both_peers(tmp_path, encoder):
-    from index.suite import peer_answerers
+    from index.evaluation.suite import peer_answerers
 
     [eval_set] = select(read_suite(ROOT / "tests/data/sets/suite.json", ROOT), "korea-dev", ())
     settings = Settings()
@@ -28,7 +28,7 @@ def test_korea_dev_set_stays_above_its_floor_and_beats_both_peers(tmp_path, enco
     assert figures.hit1 >= HIT1_FLOOR and figures.hit3 >= HIT3_FLOOR, figures
     assert figures.verbatim == 1.0
     from index.config import BUNDLED_MODEL
-    from index.embedding import load_encoder
+    from index.dense.embedding import load_encoder
 
     peer_encoder = load_encoder(Settings(embed_model=BUNDLED_MODEL))  # what a user would build with
     for name, answer in peer_answerers(documents, peer_encoder).items():

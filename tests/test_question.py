@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from index.question import (
-    analyse, answer_type, expand_chat_forms, mentioned_names, mentioned_years, source_names, source_words,
+from index.answering.question import (
+    analyse,
+    answer_type,
+    expand_chat_forms,
+    mentioned_names,
+    mentioned_years,
+    source_names,
+    source_words,
 )
 
 

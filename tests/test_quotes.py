@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import settings_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import settings_for
-from index.builder import rebuild
-from index.lexical import content_words
-from index.loaded import open_index
-from index.quotes import (
-    DUPLICATE_OVERLAP, QUOTE_MAX_CHARS, QUOTE_TARGET_CHARS, choose_spans, is_lead_in, opens_section,
-    rank_sections, to_quote,
+from index.answering.quotes import (
+    DUPLICATE_OVERLAP,
+    QUOTE_MAX_CHARS,
+    QUOTE_TARGET_CHARS,
+    choose_spans,
+    is_lead_in,
+    opens_section,
+    rank_sections,
+    to_quote,
 )
+from index.lexical.tokens import content_words
+from index.storage.builder import rebuild
+from index.storage.loaded import open_index
 
 FERRY = (
     "The ferry to Marlow Island was cancelled because the harbour crane collapsed during the storm. "

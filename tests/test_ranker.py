@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from index.features import FEATURE_NAMES, FEATURE_SCHEMA
-from index.ranker import RANKER_FILE, RankerError, load_ranker
+from index.answering.features import FEATURE_NAMES, FEATURE_SCHEMA
+from index.answering.ranker import RANKER_FILE, load_ranker
+from index.errors import RankerError
 
 
 def test_shipped_ranker_was_trained_on_the_current_features():

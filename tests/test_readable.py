@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.lexical import content_words
-from index.readable import readable
+from index.documents.readable import readable
+from index.lexical.tokens import content_words
 
 
 def test_links_keep_their_label_and_lose_their_target():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 
 from index.config import Settings
+from index.dense.stores import incompatibility
 from index.redact import RedactingFilter, public_url, redact
-from index.stores import incompatibility
 
 URL = "https://admin:hunter2-pw@db.example.com:6333/base?api_key=qk-123456&timeout=5"
 SETTINGS = Settings(vector_store="qdrant", qdrant_url=URL, qdrant_api_key="ak-987654")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from bot.render import display_lines, render_answer
+from bot.terminal.render import display_lines, render_answer
 from index.answer import Answer, Quote
 
 PROSE = (
@@ -49,8 +49,8 @@ def test_control_characters_of_documents_and_file_names_are_shown_escaped():
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
     from rebuild_index import format_summary
 
-    from index.builder import RebuildSummary
-    from index.corpus import Skipped
+    from index.documents.corpus import Skipped
+    from index.storage.builder import RebuildSummary
 
     text = "The \x1b[2J\x1b[31mferry\x1b[0m left\r at dawn \u202egninrom\u202c.\nIt came back."
     quote = Quote("a\n1. forged.md\x07", 0, len(text), text, 1.0, 1, 1, (0, len(text)))

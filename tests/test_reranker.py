@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from index.config import SHIPPED_RERANKER
-from index.cross_encoder import SHIPPED_RERANKER_DIR, OnnxCrossEncoder, encode_pairs, passage_text
-from index.embedding import ModelError
-from index.shipped import CHECKSUMS, verify_checksums
+from index.dense.cross_encoder import SHIPPED_RERANKER_DIR, OnnxCrossEncoder, encode_pairs, passage_text
+from index.dense.shipped import CHECKSUMS, verify_checksums
+from index.errors import ModelError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ def test_passages_name_the_document_and_hold_the_sentence_with_its_neighbours(en
 
 
 def test_the_judge_reads_the_rankers_best_candidates_and_leaves_their_order(engine, cross_encoder):
-    from index.rerank import JUDGE_DEPTH, judge
+    from index.answering.rerank import JUDGE_DEPTH, judge
 
     searcher = engine.searcher
     scored = searcher.scored("what did Abrams warn?")
@@ -112,8 +112,8 @@ def test_training_and_serving_score_a_question_identically(engine, cross_encoder
 
 
 def test_the_judge_is_on_by_default_and_off_means_the_ranker_policy(default_index, encoder):
+    from index.answering.policy import POLICY_FILE, RERANKED_POLICY_FILE
     from index.engine import Engine
-    from index.policy import POLICY_FILE, RERANKED_POLICY_FILE
 
     assert default_index.rerank_model == SHIPPED_RERANKER
     engine = Engine.open(default_index, auto_rebuild=False, encoder=encoder)
@@ -142,7 +142,7 @@ def test_a_few_reranker_training_steps_make_the_loss_fall():
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from index.model import bundled_model_path
+    from index.dense.model import bundled_model_path
 
     train = _script()
     group = train.Group("toy", "how long are backups kept", [

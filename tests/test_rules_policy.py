@@ -3,7 +3,6 @@ training computes exactly the features serving does."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -11,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.config import SettingError, Settings, settings_from_env
-from index.policy import POLICY_FILE, PolicyError, load_policy
-from index.ranker import load_ranker
-from index.rules import RULES, RuleError, checked
+from index.answering.policy import POLICY_FILE, load_policy
+from index.answering.ranker import load_ranker
+from index.config import settings_from_env
+from index.errors import PolicyError, RuleError, SettingError
+from index.rules import RULES, checked
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,7 @@ def test_training_computes_exactly_the_features_serving_does(engine):
         import train_ranker
     finally:
         sys.path.remove(str(ROOT / "scripts"))
-    from index.evaluation import SquadQuestion
+    from index.evaluation.evaluators import SquadQuestion
 
     searcher = engine.searcher
     question = "wat did the former USFK commander warn about the end of war declaration"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from index.sentences import Sentence, split_sentences
+from index.documents.sentences import Sentence, split_sentences
 
 WORD = re.compile(r"\w")
 

@@ -8,12 +8,14 @@ import shutil
 import time
 
 import pytest
-
-from index.builder import rebuild
-from index.engine import Engine
-from index.loaded import open_index
-from index.store import KEEP_VERSIONS, IndexFolder, IndexReadOnly, RebuildBusy
 from conftest import settings_for
+
+from index.answering.spelling import speller_of
+from index.engine import Engine
+from index.errors import IndexReadOnly, RebuildBusy
+from index.storage.builder import rebuild
+from index.storage.loaded import open_index
+from index.storage.store import KEEP_VERSIONS, IndexFolder
 
 FERRY = "When did the ferry leave?"
 
@@ -65,7 +67,7 @@ def test_the_version_a_reader_serves_is_never_pruned(served, encoder):
         time.sleep(0.01)
         rebuild(served, encoder=encoder)
     assert index.directory.is_dir(), "the served version was pruned from under its reader"
-    assert index.speller.correct("pasengers") == "passengers", "files read on first use are still there"
+    assert speller_of(index.words).correct("pasengers") == "passengers", "files read on first use are still there"
     del index
     _write(served.corpus_dir, "dawn")
     rebuild(served, encoder=encoder)

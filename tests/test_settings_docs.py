@@ -7,7 +7,7 @@ import re
 
 from index.config import PROJECT_ROOT
 
-CONFIG_MODULES = ("index/config.py", "bot/discord_config.py")
+CONFIG_MODULES = ("index/config.py", "bot/discord/config.py")
 
 
 def names_read_by_code() -> set[str]:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import CORPUS
+
 from index.config import SHIPPED_MODEL, Settings
-from index.embedding import ModelError, load_encoder
-from index.shipped import CHECKSUMS, SHIPPED_MODEL_DIR, ONNX_FILE, verify_checksums, write_checksums
+from index.dense.embedding import load_encoder
+from index.dense.shipped import CHECKSUMS, ONNX_FILE, SHIPPED_MODEL_DIR, verify_checksums, write_checksums
+from index.errors import ModelError
 
 
 def test_shipped_files_match_their_checksums():
@@ -57,7 +58,7 @@ def test_torch_backend_on_an_onnx_only_folder_says_what_to_set(tmp_path):
 
 
 def test_a_changed_model_forces_a_full_rebuild(tmp_path):
-    from index.builder import rebuild
+    from index.storage.builder import rebuild
 
     folder = _copy_of_shipped(tmp_path)
     settings = dataclasses.replace(Settings(), corpus_dir=CORPUS, index_dir=tmp_path / "index",
@@ -76,9 +77,9 @@ def test_a_changed_model_forces_a_full_rebuild(tmp_path):
 
 def test_training_texts_are_what_the_index_embeds(default_index, encoder):
     """Serving and training score a question against the same vectors: the sentence and window texts
-    index/training.py builds for a corpus embed to exactly the vectors the rebuild stored."""
-    from index.loaded import open_index
-    from index.training import read_corpus_units
+    index/evaluation/training.py builds for a corpus embed to exactly the vectors the rebuild stored."""
+    from index.evaluation.training import read_corpus_units
+    from index.storage.loaded import open_index
 
     units = read_corpus_units(CORPUS)
     loaded = open_index(default_index)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.spelling import Speller, WordCounts, fold_accents, one_typo_apart
+from index.answering.spelling import Speller, fold_accents, one_typo_apart, speller_of
+from index.documents.words import WordCounts
 
 
 @pytest.mark.parametrize(
@@ -127,9 +128,9 @@ def test_a_name_the_documents_lack_is_not_read_as_a_common_word(engine):
 
 
 def test_a_question_of_gibberish_costs_a_bounded_number_of_lookups(engine, monkeypatch):
-    from index.features import MAX_SPELLING_TRIES
+    from index.answering.features import MAX_SPELLING_TRIES
 
-    speller = engine._searcher.index.speller
+    speller = speller_of(engine._searcher.index.words)
     calls = []
     original = speller.correct
     monkeypatch.setattr(speller, "correct", lambda *a, **k: calls.append(k.get("typos", True)) or original(*a, **k))
@@ -139,7 +140,7 @@ def test_a_question_of_gibberish_costs_a_bounded_number_of_lookups(engine, monke
 
 
 def test_the_dictionary_is_the_models_whole_words(tmp_path):
-    from index.spelling import model_dictionary
+    from index.answering.spelling import model_dictionary
 
     (tmp_path / "vocab.txt").write_text("[PAD]\n##ing\nformer\nvictor\na\nx1\nKlingner\n", encoding="utf-8")
     assert model_dictionary(tmp_path) == {"former", "victor"}
@@ -147,10 +148,10 @@ def test_the_dictionary_is_the_models_whole_words(tmp_path):
 
 
 def test_words_of_the_language_are_no_typos_and_a_dictionary_frees_capitalised_ones(engine):
-    from index.features import correct_spelling
+    from index.answering.features import correct_spelling
 
     index = engine._searcher.index
-    assert index.speller.correct("sanctions") == "sanctions" and not index.speller.is_name("sanctions")
+    assert speller_of(index.words).correct("sanctions") == "sanctions" and not speller_of(index.words).is_name("sanctions")
     dictionary = frozenset({"what", "about", "sanctions", "sanctons"})
     # A capitalised typo: a name only, without a dictionary; any word with one that says it is no word.
     assert correct_spelling(index, "What about Sanctoins?") == "What about Sanctoins?"

@@ -11,26 +11,22 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-
 from conftest import settings_for
-from index.builder import corpus_changes, rebuild
+
 from index.config import PROJECT_ROOT
-from index.loaded import open_index
-from index.store import (
+from index.errors import IndexCorrupt, IndexIncompatible, IndexMissing, RebuildBusy
+from index.storage.builder import corpus_changes, rebuild
+from index.storage.loaded import open_index
+from index.storage.store import (
     CURRENT_FILE,
     FORMAT_VERSION,
     KEEP_VERSIONS,
     MANIFEST_FILE,
     DocumentEntry,
-    IndexCorrupt,
     IndexFolder,
-    IndexIncompatible,
-    IndexMissing,
     Manifest,
-    RebuildBusy,
     read_manifest,
     record_files,
     verify_files,
@@ -176,7 +172,7 @@ def _user_files(root):
 
 
 def test_a_folder_of_user_files_is_refused_and_not_one_byte_changes(tmp_path):
-    from index.store import IndexFolderRefused
+    from index.errors import IndexFolderRefused
 
     home = tmp_path / "home"
     for name, text in {"tmp-drafts/a.md": "draft", "v-1.0/guide.md": "guide", "CURRENT": "mine", "notes.txt": "x"}.items():
@@ -190,7 +186,7 @@ def test_a_folder_of_user_files_is_refused_and_not_one_byte_changes(tmp_path):
 
 
 def test_an_index_folder_that_is_or_holds_or_lies_in_the_corpus_is_refused(tmp_path):
-    from index.store import IndexFolderRefused
+    from index.errors import IndexFolderRefused
 
     corpus = tmp_path / "docs"
     corpus.mkdir()
@@ -244,7 +240,7 @@ def test_rebuild_while_another_process_holds_the_lock_is_busy_until_it_dies(tmp_
     index_dir = tmp_path / "index"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time\nfrom pathlib import Path\nfrom index.store import IndexFolder\n"
+         "import sys, time\nfrom pathlib import Path\nfrom index.storage.store import IndexFolder\n"
          "with IndexFolder(Path(sys.argv[1])).lock():\n    print('locked', flush=True)\n    time.sleep(120)\n",
          str(index_dir)],
         cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
@@ -323,7 +319,7 @@ def test_touching_a_document_is_no_change_and_the_rebuild_reuses_it(tiny, encode
 
 def test_stale_index_is_refused_without_auto_rebuild_and_rebuilt_with_it(tiny, encoder):
     from index.engine import Engine
-    from index.store import IndexStale
+    from index.errors import IndexStale
 
     (tiny.corpus_dir / "c.txt").write_text("The lighthouse keeper counted forty ships.", encoding="utf-8")
     with pytest.raises(IndexStale, match="older than the corpus \\(1 added\\)"):

@@ -8,9 +8,9 @@ import math
 import pytest
 
 from index.answer import Answer, Quote
-from index.evaluation import DevQuestion, evaluate_dev
-from index.peers import CHUNK_CHARS, CHUNK_OVERLAP, ChunkPeers, chunk_documents
-from index.suite import Figures, SuiteError, macro, read_suite, select
+from index.evaluation.evaluators import DevQuestion, evaluate_dev
+from index.evaluation.peers import CHUNK_CHARS, CHUNK_OVERLAP, ChunkPeers, chunk_documents
+from index.evaluation.suite import Figures, SuiteError, macro, read_suite, select
 
 DOCUMENTS = {
     "ferry.md": "# Ferries\n\nThe ferry to Orkney sails at noon every day except Sunday. " * 3

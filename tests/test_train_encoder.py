@@ -24,9 +24,9 @@ def test_a_few_steps_make_the_loss_fall():
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from index.model import bundled_model_path
-    from index.suite import EvalSet
-    from index.training import label_set
+    from index.dense.model import bundled_model_path
+    from index.evaluation.suite import EvalSet
+    from index.evaluation.training import label_set
 
     train = _script()
     folder = ROOT / "scripts" / "training" / "sets" / "train-a"

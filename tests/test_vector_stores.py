@@ -9,12 +9,13 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import settings_for
-from index.builder import rebuild
+
 from index.engine import Engine
-from index.loaded import open_index
-from index.store import IndexCorrupt, IndexFolder, IndexIncompatible, read_manifest
+from index.errors import IndexCorrupt, IndexIncompatible
+from index.storage.builder import rebuild
+from index.storage.loaded import open_index
+from index.storage.store import IndexFolder, read_manifest
 
 QUESTION = "What did Abrams warn about?"
 
@@ -153,7 +154,7 @@ def test_qdrant_server_collections_are_per_version_and_pruned(small_corpus, tmp_
     runs here, so qdrant-client's in-process mode stands in for it (one instance, shared like a server)."""
     qdrant_client = pytest.importorskip("qdrant_client")
     server = qdrant_client.QdrantClient(location=":memory:")
-    monkeypatch.setattr("index.qdrant_store.connect", lambda settings: server)
+    monkeypatch.setattr("index.dense.qdrant_store.connect", lambda settings: server)
     settings = dataclasses.replace(
         settings_for(small_corpus, tmp_path / "index"), vector_store="qdrant",
         qdrant_url="http://127.0.0.1:6333", qdrant_collection="test-quotes",
@@ -191,7 +192,8 @@ def test_missing_qdrant_client_names_the_install_command(small_corpus, tmp_path,
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", without_qdrant)
-    from index.qdrant_store import QdrantUnavailable, connect
+    from index.dense.qdrant_store import connect
+    from index.errors import QdrantUnavailable
 
     settings = dataclasses.replace(settings_for(small_corpus, tmp_path / "index"), vector_store="qdrant")
     with pytest.raises(QdrantUnavailable, match=r"pip install qdrant-client==1\.20\.0"):

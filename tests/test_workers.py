@@ -3,7 +3,7 @@ has passed (a bot in big servers meets hundreds of thousands of users)."""
 
 from __future__ import annotations
 
-from bot.workers import Cooldown
+from bot.discord.workers import Cooldown
 
 
 def test_a_user_may_ask_rate_questions_per_window_and_is_told_how_long_to_wait():

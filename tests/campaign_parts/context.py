@@ -88,7 +88,7 @@ class CampaignContext:
     def encoder(self) -> Any:
         """The bundled model, loaded once for every in-process part."""
         if self._encoder is None:
-            from index.embedding import load_encoder
+            from index.dense.embedding import load_encoder
 
             self._encoder = load_encoder(Settings())
         return self._encoder

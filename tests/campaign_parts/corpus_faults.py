@@ -25,8 +25,8 @@ import threading
 import time
 from pathlib import Path
 
-from index.loaded import open_index
-from index.store import IndexFolder, read_manifest
+from index.storage.loaded import open_index
+from index.storage.store import IndexFolder, read_manifest
 
 from .context import CampaignContext, settings_for
 from .corpora import SMALL_FACT, small_corpus

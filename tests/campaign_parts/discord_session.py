@@ -10,8 +10,8 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 from fake_discord import FakeDiscord, RecordedRequest, discord_pointed_at, running_bot
 
-from bot.discord_app import QuoteBot
-from bot.discord_config import DiscordSettings
+from bot.discord.app import QuoteBot
+from bot.discord.config import DiscordSettings
 from index.engine import Engine
 
 from .capture import OutputCapture

@@ -1,6 +1,6 @@
 """Part: documents made to stall the rebuild, a FIFO put in after listing, and settings out of range.
 
-1. Every text step of the build (`index.analysis.TEXT_STEPS`) is timed on the documents of
+1. Every text step of the build (`index.documents.analysis.TEXT_STEPS`) is timed on the documents of
    `hostile_documents.py` (runs of punctuation, hyphen chains, one giant line, no spaces, deep
    nesting, a line per word) against ordinary prose of the same size: the worst ratio must stay within
    the plan's limit (5x on 1 MB documents in the full campaign; the quick plan only catches a

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from index.analysis import TEXT_STEPS, analyse
 from index.config import PROJECT_ROOT
-from index.units import MAX_SENTENCE_CHARS
+from index.documents.analysis import TEXT_STEPS, analyse
+from index.documents.units import MAX_SENTENCE_CHARS
 
 PROSE_CASE = "ordinary prose"
 

@@ -3,7 +3,8 @@ hypothesis from the same pieces (seeded, so a run can be repeated)."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, Phase, given, seed, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
 
 from .corpora import HOSTILE_QUESTIONS
 

@@ -23,10 +23,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.builder import rebuild
 from index.engine import Engine
-from index.loaded import open_index
-from index.store import IndexFolder, IndexProblem
+from index.errors import IndexProblem
+from index.storage.builder import rebuild
+from index.storage.loaded import open_index
+from index.storage.store import IndexFolder
 
 from . import write_faults
 from .context import CampaignContext, settings_for

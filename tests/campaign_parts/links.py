@@ -16,7 +16,7 @@ import os
 import secrets
 import time
 
-from index.loaded import open_index
+from index.storage.loaded import open_index
 
 from .context import CampaignContext, settings_for
 from .corpora import SMALL_FACT, small_corpus

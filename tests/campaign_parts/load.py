@@ -15,7 +15,7 @@ import json
 import statistics
 import time
 
-from bot.cogs.ask import BUSY
+from bot.discord.cogs.ask import BUSY
 from index.config import PROJECT_ROOT
 from index.engine import Engine
 

@@ -23,11 +23,11 @@ from dataclasses import replace
 
 from fake_discord import CloseCode, FakeDiscord, Permission, discord_pointed_at
 
-from bot.__main__ import run as run_bot
-from bot.discord_app import QuoteBot
-from bot.discord_config import DiscordSettings
+from bot.discord.app import QuoteBot
+from bot.discord.config import DiscordSettings
+from bot.discord.main import run as run_bot
 from index.engine import Engine
-from index.store import IndexFolder
+from index.storage.store import IndexFolder
 
 from .context import CampaignContext, settings_for
 from .corpora import small_corpus

@@ -20,8 +20,8 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import index.builder as builder  # noqa: E402
-import index.store as store  # noqa: E402
+import index.storage.builder as builder  # noqa: E402
+import index.storage.store as store  # noqa: E402
 
 PAUSE = float(os.environ.get("CAMPAIGN_SWAP_PAUSE", "0") or 0)
 

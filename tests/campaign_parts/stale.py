@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from index.config import PROJECT_ROOT
-from index.store import IndexFolder
+from index.storage.store import IndexFolder
 
 from .context import CampaignContext, settings_for
 from .corpora import SMALL_TOPICS, write_topics
@@ -137,8 +137,8 @@ def run(ctx: CampaignContext) -> PartResult:
 
 def _reindex_after_outside_rebuild(ctx: CampaignContext, settings, corpus: Path, result: PartResult) -> None:
     """What `/reindex` runs, in an engine opened before an outside rebuild."""
-    from index.builder import rebuild
     from index.engine import Engine
+    from index.storage.builder import rebuild
 
     engine = Engine.open(settings, auto_rebuild=False, encoder=ctx.encoder)
     _write_round(corpus, ROUNDS + 1)

@@ -30,9 +30,10 @@ from typing import Callable
 
 import numpy as np
 
-from index.builder import rebuild
 from index.engine import Engine
-from index.store import IndexFolder, IndexProblem, IndexStale
+from index.errors import IndexProblem, IndexStale
+from index.storage.builder import rebuild
+from index.storage.store import IndexFolder
 
 from .context import CampaignContext, settings_for
 from .corpora import Fact, other_corpus, small_corpus
@@ -132,7 +133,7 @@ def _answer(ctx: CampaignContext, settings, fact: Fact) -> tuple[str, int, int, 
 def _other_model_index(ctx: CampaignContext, folder: Path, corpus: Path) -> Path:
     """An index of the same corpus built with EMBED_MODEL set to another model folder (a copy of the
     bundled model with its own configuration: nothing can be downloaded here)."""
-    from index.embedding import bundled_model_path, load_encoder
+    from index.dense.embedding import bundled_model_path, load_encoder
 
     model = folder / "other-model"
     shutil.copytree(bundled_model_path(), model, dirs_exist_ok=True)

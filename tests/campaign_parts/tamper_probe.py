@@ -36,10 +36,10 @@ def _forbid_unpickling() -> None:
 
 def main() -> None:
     _forbid_unpickling()
-    from index.builder import corpus_changes
     from index.config import Settings
-    from index.loaded import open_index
-    from index.store import IndexProblem
+    from index.errors import IndexProblem
+    from index.storage.builder import corpus_changes
+    from index.storage.loaded import open_index
 
     settings = Settings(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]))
     try:

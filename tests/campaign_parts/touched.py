@@ -28,7 +28,7 @@ from .corpus_faults import _permissions_enforced, drop_permission_override
 from .results import PartResult
 
 HOLD_LOCK = (
-    "import sys, time; sys.path.insert(0, '.'); from pathlib import Path; from index.store import IndexFolder\n"
+    "import sys, time; sys.path.insert(0, '.'); from pathlib import Path; from index.storage.store import IndexFolder\n"
     "with IndexFolder(Path(sys.argv[1])).lock():\n    print('locked', flush=True); time.sleep(600)\n"
 )
 

@@ -21,15 +21,15 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from index.builder import rebuild
 from index.engine import Engine
-from index.loaded import open_index
-from index.store import IndexFolder, IndexProblem
+from index.errors import IndexProblem
+from index.storage.builder import rebuild
+from index.storage.loaded import open_index
+from index.storage.store import IndexFolder
 
 from .context import CampaignContext, settings_for
 from .corpora import Fact
 from .results import PartResult
-
 
 FREE_SHARES = (0.3, 0.8)
 ROOMY = 32 * 1024 * 1024

@@ -1,0 +1,57 @@
+"""The PDF reader: a PDF's text layer, one paragraph per page, through pypdf.
+
+Kept apart from the other readers because it alone depends on pypdf (imported only when a PDF is
+read) and has PDF's own failures to name: encryption, a missing text layer, a damaged file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from index.documents.formats import (
+    CRYPTOGRAPHY_PIN,
+    PYPDF_PIN,
+    Block,
+    ExtractionError,
+    MissingReader,
+    _reason,
+    _require,
+    _tidy,
+)
+
+_WORD = re.compile(r"\w")
+_ENCRYPTED = "encrypted PDF (no password): remove the password or export it again"
+
+
+def read(data: bytes) -> list[Block]:
+    """One paragraph per page with text, marked "page N"; pypdf's text layer as it lays it out."""
+    pypdf = _require("pypdf", PYPDF_PIN, ".pdf files")
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            _unlock(reader)
+        pages = [(_tidy(page.extract_text() or "").strip(), f"page {number}")
+                 for number, page in enumerate(reader.pages, start=1)]
+    except ExtractionError:
+        raise
+    except DependencyError as exc:  # AES encryption needs the `cryptography` package
+        raise MissingReader(f"install cryptography to read AES-encrypted .pdf files: "
+                            f".venv/bin/pip install {CRYPTOGRAPHY_PIN}") from exc
+    except FileNotDecryptedError as exc:
+        raise ExtractionError(_ENCRYPTED) from exc
+    except PdfReadError as exc:
+        raise ExtractionError(f"not a readable PDF ({_reason(exc)})") from exc
+    except Exception as exc:  # pypdf on a damaged file can fail anywhere: none of it may escape
+        raise ExtractionError(f"not a readable PDF ({type(exc).__name__}: {_reason(exc)})") from exc
+    if not any(_WORD.search(text) for text, _ in pages):
+        raise ExtractionError("PDF without a text layer (scanned images?): run OCR on it first")
+    return [(text, label) for text, label in pages if text]
+
+
+def _unlock(reader: object) -> None:
+    """Open a PDF that is encrypted only against editing (it opens without a password)."""
+    if not reader.decrypt(""):  # type: ignore[attr-defined]  # PasswordType.NOT_DECRYPTED is 0
+        raise ExtractionError(_ENCRYPTED)
