@@ -13,6 +13,7 @@ from index.evaluation.evaluators import (
     evaluate_off_topic,
     evaluate_squad,
     gold_units,
+    normalize_answer,
     read_dev_questions,
     read_follow_ups,
     sample,
@@ -41,7 +42,7 @@ from index.evaluation.training import LabelledSet, hard_negatives, label_set
 __all__ = [
     "HEADER", "DevQuestion", "EvalSet", "Figures", "LabelledSet", "SquadQuestion", "SuiteError", "corpus_texts",
     "engine_answerer", "evaluate_dev", "evaluate_follow_ups", "evaluate_off_topic", "evaluate_squad",
-    "evaluate_set", "figures_line", "format_row", "gold_units", "hard_negatives", "label_set", "macro",
+    "evaluate_set", "figures_line", "format_row", "gold_units", "hard_negatives", "label_set", "macro", "normalize_answer",
     "open_engine", "peer_answerers", "read_dev_questions", "read_follow_ups", "read_suite", "sample", "select",
     "squad_documents", "with_typo", "write_documents",
 ]

@@ -325,7 +325,9 @@ def _build(
                 marks=[[mark.start, mark.label] for mark in result.marks],
             )
             old = reusable.get(result.sha256)
-            if old is not None and old.units == entry.units and old.paragraphs == entry.paragraphs:
+            # Same bytes, same text: a reader that now extracts the same file differently (a PDF repair,
+            # say) changes its length, and its vectors are not reused.
+            if old is not None and (old.units, old.paragraphs, old.chars) == (entry.units, entry.paragraphs, entry.chars):
                 entry.indexed_at = old.indexed_at
                 plan.reuse.append((entry, old))
                 summary.reused += 1

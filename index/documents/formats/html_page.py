@@ -16,17 +16,26 @@ from html.parser import HTMLParser
 from typing import Iterable
 
 from index.documents.formats import Block, ExtractionError, _reason, _tidy
+from index.documents.formats.html_main import MIN_PAGE_CHARS, article_filter
 
 
 def read(data: bytes) -> list[Block]:
-    """The main content of a web page as paragraphs; headings become marks."""
+    """The article of a web page as paragraphs (chosen by `html_main`, else by the page's landmarks);
+    headings become marks."""
     try:
-        page = _HtmlEvents.parse(_decode_html(data))
-        blocks = _HtmlBlocks.render(page.main_events())
+        html = _decode_html(data)
+        page = _HtmlEvents.parse(html)
+        whole = _HtmlBlocks.render(page.all_events())
+        in_article = article_filter(html) if sum(len(text) for text, _, _ in whole) >= MIN_PAGE_CHARS else None
+        blocks = [block for block in whole if in_article(block[0])] if in_article else []
+        if not blocks:
+            blocks = _HtmlBlocks.render(page.main_events())
     except Exception as exc:  # html.parser is lenient, but never let a traceback out
         raise ExtractionError(f"not a readable HTML page ({type(exc).__name__}: {_reason(exc)})") from exc
-    if page.title and not any(level == 1 for _, _, level in blocks):
-        blocks.insert(0, (page.title, page.title, 1))
+    if page.title and blocks and blocks[0][1] is None and not any(level == 1 for _, _, level in blocks):
+        # The page's <title> names the text before its first heading; it is no article text itself
+        # (a site name, a tagline), so it is a mark's label, not a paragraph.
+        blocks[0] = (blocks[0][0], page.title, 0)
     return [(text, label) for text, label, _ in blocks]
 
 
@@ -186,6 +195,10 @@ class _HtmlEvents(HTMLParser):
     @property
     def title(self) -> str:
         return " ".join("".join(self._title_parts).split())
+
+    def all_events(self) -> list[Event]:
+        """Every visible event of the page (scripts, hidden elements and the like left out)."""
+        return [event[0] for event in self.events]
 
     def main_events(self) -> list[Event]:
         """Only `<main>` (or `role="main"`) if the page has one, else only its `<article>`s, else all."""

@@ -19,13 +19,15 @@ from index.documents.formats import (
     _require,
     _tidy,
 )
+from index.documents.formats.pdf_layout import repair
 
 _WORD = re.compile(r"\w")
 _ENCRYPTED = "encrypted PDF (no password): remove the password or export it again"
 
 
 def read(data: bytes) -> list[Block]:
-    """One paragraph per page with text, marked "page N"; pypdf's text layer as it lays it out."""
+    """One paragraph per page with text, marked "page N": pypdf's text layer as it lays it out, with
+    ligatures, running headers and footers and line-end hyphens repaired (`pdf_layout`)."""
     pypdf = _require("pypdf", PYPDF_PIN, ".pdf files")
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
@@ -33,8 +35,8 @@ def read(data: bytes) -> list[Block]:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             _unlock(reader)
-        pages = [(_tidy(page.extract_text() or "").strip(), f"page {number}")
-                 for number, page in enumerate(reader.pages, start=1)]
+        texts = repair([_tidy(page.extract_text() or "") for page in reader.pages])
+        pages = [(text, f"page {number}") for number, text in enumerate(texts, start=1)]
     except ExtractionError:
         raise
     except DependencyError as exc:  # AES encryption needs the `cryptography` package
