@@ -79,13 +79,15 @@ class Engine:
         settings: Settings,
         *,
         auto_rebuild: bool = True,
+        allow_stale: bool = False,
         progress: Progress | None = None,
         notify: Callable[[str], None] | None = None,
         encoder: Encoder | None = None,
     ) -> "Engine":
         """Load the model and the index. With `auto_rebuild`, an index that is missing, built by another
         model or splitter, or older than the corpus is rebuilt first (and `notify` is told why);
-        otherwise those raise `IndexProblem`."""
+        otherwise those raise `IndexProblem`, except that with `allow_stale` an index older than the
+        corpus is served as published (a note in `notes` says what changed)."""
         notify = notify or (lambda message: None)
         encoder = encoder or load_encoder(settings)
         try:
@@ -110,6 +112,9 @@ class Engine:
                 problem = IndexStale(f"The index in {settings.index_dir} is older than the corpus ({changes}): {REBUILD_HINT}.")
         except IndexProblem as exc:
             problem = exc
+        if problem is not None and allow_stale and not auto_rebuild and isinstance(problem, IndexStale):
+            notes.append(str(problem))
+            problem = None
         if problem is not None:
             if not auto_rebuild:
                 raise problem

@@ -129,3 +129,16 @@ def test_health_fails_on_a_damaged_index(default_index, tmp_path: Path) -> None:
         vectors.write_bytes(b"not a faiss file")
     run = health("--corpus", str(default_index.corpus_dir), "--index", str(damaged))
     assert run.returncode == 1 and run.stderr.startswith("unhealthy: "), run.stdout + run.stderr
+
+
+def test_health_passes_on_an_index_older_than_the_documents_and_says_so(default_index, tmp_path: Path) -> None:
+    """The bot keeps answering from the published index until a rebuild, so the probe must not mark
+    the container unhealthy because someone added a document."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(default_index.corpus_dir, corpus)
+    index = tmp_path / "index"
+    shutil.copytree(default_index.index_dir, index)
+    (corpus / "new.txt").write_text("The ferry leaves at noon.\n", encoding="utf-8")
+    run = health("--corpus", str(corpus), "--index", str(index))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("healthy: 2 documents") and "older than the corpus (1 added)" in run.stdout
