@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -400,3 +401,22 @@ def test_importing_the_module_loads_no_reader() -> None:
     code = "import sys, index.documents.formats; print('pypdf' in sys.modules, 'docx' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.split() == ["False", "False"]
+
+
+def test_pdf_form_field_values_are_read_with_their_page() -> None:
+    """A filled-in form keeps its answers in form fields, not in the text layer: a real LibreOffice
+    form (tests/data/pdf-forms), and the same form filled in further by pypdf."""
+    from pypdf import PdfReader, PdfWriter
+
+    form = (Path(__file__).parent / "data" / "pdf-forms" / "libreoffice-form.pdf").read_bytes()
+    result = extract("form.pdf", form)
+    assert "First Name: Alice" in result.text.splitlines() and "First Name_2: Bob" in result.text.splitlines()
+    assert "Last Name:" not in result.text, "an empty field adds nothing"
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(form)))
+    writer.update_page_form_field_values(writer.pages[0], {"Last Name": "Okafor"}, auto_regenerate=False)
+    filled = io.BytesIO()
+    writer.write(filled)
+    result = extract("filled.pdf", filled.getvalue())
+    assert "Last Name: Okafor" in result.text.splitlines()
+    assert location(result.marks, result.text.index("Okafor")) == "page 1"

@@ -27,7 +27,8 @@ _ENCRYPTED = "encrypted PDF (no password): remove the password or export it agai
 
 def read(data: bytes) -> list[Block]:
     """One paragraph per page with text, marked "page N": pypdf's text layer as it lays it out, with
-    ligatures, running headers and footers and line-end hyphens repaired (`pdf_layout`)."""
+    filled-in form fields after it, and ligatures, running headers and footers and line-end hyphens
+    repaired (`pdf_layout`)."""
     pypdf = _require("pypdf", PYPDF_PIN, ".pdf files")
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
@@ -35,7 +36,7 @@ def read(data: bytes) -> list[Block]:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             _unlock(reader)
-        texts = repair([_tidy(page.extract_text() or "") for page in reader.pages])
+        texts = repair([_tidy(_with_fields(page.extract_text() or "", page)) for page in reader.pages])
         pages = [(text, f"page {number}") for number, text in enumerate(texts, start=1)]
     except ExtractionError:
         raise
@@ -51,6 +52,23 @@ def read(data: bytes) -> list[Block]:
     if not any(_WORD.search(text) for text, _ in pages):
         raise ExtractionError("PDF without a text layer (scanned images?): run OCR on it first")
     return [(text, label) for text, label in pages if text]
+
+
+def _with_fields(text: str, page: object) -> str:
+    """The page's text, then one "Name: value" line per filled-in text or choice field on it: a filled
+    form keeps its answers in form fields, which the text layer does not show."""
+    lines = []
+    for annotation in page.get("/Annots") or ():  # type: ignore[attr-defined]
+        widget = annotation.get_object()
+        if widget.get("/Subtype") != "/Widget":
+            continue
+        parent = widget.get("/Parent")
+        parent = parent.get_object() if parent is not None else {}
+        kind = widget.get("/FT") or parent.get("/FT")
+        name, value = widget.get("/T") or parent.get("/T"), widget.get("/V") or parent.get("/V")
+        if kind in ("/Tx", "/Ch") and name and isinstance(value, str) and value.strip():
+            lines.append(f"{' '.join(str(name).split())}: {value.strip()}")
+    return "\n".join([text.rstrip(), *lines]) if lines else text
 
 
 def _unlock(reader: object) -> None:
