@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from unittest import mock
 
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = args.set / "corpus"
     questions = [json.loads(line) for line in (args.set / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     label = "as-is" if args.no_repair else "repaired"
-    patch = mock.patch("index.documents.formats.pdf.repair", as_is) if args.no_repair else mock.patch.dict({})
+    patch = mock.patch("index.documents.formats.pdf.repair", as_is) if args.no_repair else nullcontext()
     with patch:
         texts = {p.name: extract(p.name, p.read_bytes()).text for p in sorted(corpus.glob("*.pdf"))}
         settings = Settings(corpus_dir=corpus, index_dir=args.work / label)

@@ -191,3 +191,29 @@ def test_many_tiny_documents_are_embedded_in_few_calls(tmp_path, encoder):
     assert summary.documents == 150 and summary.embedded_units == 150
     # One call per dense level (sentences, windows, paragraphs), not one per document and level.
     assert counting.calls == [150, 150, 150]
+
+
+def test_a_document_read_differently_is_embedded_again(tmp_path, encoder, monkeypatch):
+    """Vectors are reused for the same extracted text, not merely the same file: after a reader
+    change (here a PDF repair that swaps a word for one of the same length), the PDF is embedded
+    again when a rebuild runs, while an untouched text file keeps its vectors."""
+    from test_formats import make_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.pdf").write_bytes(make_pdf(["Refunds are paid within fourteen days."]))
+    (corpus / "notes.txt").write_text("The office opens at nine.\n", encoding="utf-8")
+    settings = settings_for(corpus, tmp_path / "index")
+    rebuild(settings, encoder=encoder)
+
+    import index.documents.formats.pdf as pdf_reader
+
+    original = pdf_reader.repair
+    monkeypatch.setattr(pdf_reader, "repair", lambda pages: [p.replace("fourteen", "eighteen") for p in original(pages)])
+    (corpus / "extra.txt").write_text("Parking is free on Sundays.\n", encoding="utf-8")
+    summary = rebuild(settings, encoder=encoder)
+    assert summary.reused == 1, "only notes.txt keeps its vectors"
+    assert summary.embedded_units == 2
+    index = open_index(settings)
+    guide = next(d for d in index.manifest.documents if d.path == "guide.pdf")
+    assert bytes(index.text[guide.byte_start:guide.byte_end]).decode("utf-8") == "Refunds are paid within eighteen days."

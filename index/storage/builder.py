@@ -16,9 +16,10 @@ import os
 import shutil
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import BinaryIO, Iterator, Protocol
 
 import numpy as np
 
@@ -259,6 +260,15 @@ def _summarise_unchanged(summary: RebuildSummary, manifest: Manifest) -> None:
     summary.skipped = [Skipped(s["path"], s["reason"]) for s in manifest.skipped]
 
 
+def _same_text(previous_text: BinaryIO, old: DocumentEntry, encoded: bytes) -> bool:
+    """Whether the previous version stored exactly this text for the document: the same bytes read
+    by a reader that now extracts them differently (a PDF repair, say) must not lend it old vectors."""
+    if old.byte_end - old.byte_start != len(encoded):
+        return False
+    previous_text.seek(old.byte_start)
+    return previous_text.read(len(encoded)) == encoded
+
+
 def _build(
     temp: Path,
     settings: Settings,
@@ -285,7 +295,8 @@ def _build(
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
     progress.stage("reading", len(candidates), "documents")
-    with open(temp / TEXT_FILE, "wb") as text_out:
+    with open(temp / TEXT_FILE, "wb") as text_out, ExitStack() as stack:
+        previous_text = stack.enter_context(open(previous.directory / TEXT_FILE, "rb")) if previous else None
         for candidate in candidates:
             result = read_document(candidate, settings.max_document_mb * 1024 * 1024)
             progress.advance(1)
@@ -325,9 +336,8 @@ def _build(
                 marks=[[mark.start, mark.label] for mark in result.marks],
             )
             old = reusable.get(result.sha256)
-            # Same bytes, same text: a reader that now extracts the same file differently (a PDF repair,
-            # say) changes its length, and its vectors are not reused.
-            if old is not None and (old.units, old.paragraphs, old.chars) == (entry.units, entry.paragraphs, entry.chars):
+            if (old is not None and previous_text is not None and (old.units, old.paragraphs) == (entry.units, entry.paragraphs)
+                    and _same_text(previous_text, old, encoded)):
                 entry.indexed_at = old.indexed_at
                 plan.reuse.append((entry, old))
                 summary.reused += 1
