@@ -193,10 +193,10 @@ class World:
         return None
 
     # -- building --------------------------------------------------------------
-    def add_guild(self, name: str, *, owner_id: int) -> FakeGuild:
+    def add_guild(self, name: str, *, owner_id: int, guild_id: int | None = None) -> FakeGuild:
         """A guild with @everyone (id == guild id), the bot's managed role and the bot
         and owner as members."""
-        guild = FakeGuild(self.ids.next(), name, owner_id)
+        guild = FakeGuild(guild_id or self.ids.next(), name, owner_id)
         guild.roles[guild.id] = FakeRole(guild.id, "@everyone", Permission.EVERYONE_DEFAULT, 0)
         bot_role = FakeRole(
             self.ids.next(),
