@@ -112,7 +112,7 @@ class Engine:
                 problem = IndexStale(f"The index in {settings.index_dir} is older than the corpus ({changes}): {REBUILD_HINT}.")
         except IndexProblem as exc:
             problem = exc
-        if problem is not None and allow_stale and not auto_rebuild and isinstance(problem, IndexStale):
+        if allow_stale and not auto_rebuild and isinstance(problem, IndexStale):
             notes.append(str(problem))
             problem = None
         if problem is not None:

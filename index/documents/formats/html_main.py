@@ -32,8 +32,8 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _grams(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+def _trigrams(words: list[str]) -> list[tuple[str, str, str]]:
+    return [(words[i], words[i + 1], words[i + 2]) for i in range(len(words) - 2)]
 
 
 def article_filter(html: str) -> Callable[[str], bool] | None:
@@ -52,13 +52,13 @@ def article_filter(html: str) -> Callable[[str], bool] | None:
     if not words:
         return None
     lines = {tuple(_words(line)) for line in extracted.splitlines()}
-    trigrams = _grams(words, 3)
+    trigrams = set(_trigrams(words))
 
     def in_article(text: str) -> bool:
         mine = _words(text)
         if len(mine) < 3:
             return bool(mine) and tuple(mine) in lines  # a word or two: only as a line of its own there
-        grams = [tuple(mine[i:i + 3]) for i in range(len(mine) - 2)]
+        grams = _trigrams(mine)
         return sum(gram in trigrams for gram in grams) >= MIN_SHARED * len(grams)
 
     return in_article
